@@ -1,0 +1,86 @@
+"""The `mockserver` command: `serve` runs the mock, `check` vets a specs directory."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .config import Settings, default_specs
+from .specs import Api, SpecError, load_directory
+
+EXIT_SPEC_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockserver",
+        description="Contract mock server for the HTTP APIs of AI-memory products.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve every OpenAPI document in the specs directory",
+        description="Serve every OpenAPI document in the specs directory from one process.",
+    )
+    _add_specs_option(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8080, help="port to bind, 0 for any free port (default: %(default)s)")
+    serve.add_argument("--quiet", action="store_true", help="no access log line per request")
+
+    check = commands.add_parser(
+        "check",
+        help="load and validate every spec, print what would be served",
+        description="Load and validate every spec; print a table of what would be served.",
+    )
+    _add_specs_option(check)
+    return parser
+
+
+def _add_specs_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--specs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="directory of *.yaml, *.yml, *.json OpenAPI 3.0/3.1 documents (default: ./specs if present, else the five bundled vendor specs)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    specs = args.specs or default_specs()
+    try:
+        apis = load_directory(specs)
+    except SpecError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    if args.command == "check":
+        print(check_table(apis))
+        return 0
+    settings = Settings(specs=specs, host=args.host, port=args.port, quiet=args.quiet)
+    from .server import serve
+
+    return serve(apis, settings)
+
+
+def check_table(apis: list[Api]) -> str:
+    """One row per API: what `serve` would mount and what each document declares."""
+    header = ("API", "OpenAPI", "base path", "operations", "security schemes", "status codes")
+    rows = [
+        (
+            api.name,
+            api.openapi,
+            api.base_path,
+            str(len(api.operations)),
+            ", ".join(api.security_schemes) or "-",
+            ", ".join(api.declared_statuses()) or "-",
+        )
+        for api in apis
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -1,0 +1,35 @@
+"""Settings shared by the CLI, the app factory and the pytest plugin, and where data lives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _data_dir(installed: str, checkout: str) -> Path:
+    """A wheel carries `specs/` and `fixtures/` inside the package (see pyproject.toml); a
+    checkout or an editable install reads them from the repository beside the package."""
+    bundled = _PACKAGE / installed
+    return bundled if bundled.is_dir() else _PACKAGE.parent / checkout
+
+
+BUNDLED_SPECS = _data_dir("bundled_specs", "specs")
+FIXTURES = _data_dir("bundled_fixtures", "fixtures")
+
+
+def default_specs() -> Path:
+    """`./specs` when the working directory has one, else the five vendor documents shipped."""
+    local = Path("specs")
+    return local if local.is_dir() else BUNDLED_SPECS
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that changes how the mock answers; one instance per server."""
+
+    specs: Path = field(default_factory=default_specs)
+    host: str = "127.0.0.1"
+    port: int = 8080
+    quiet: bool = False

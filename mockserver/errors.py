@@ -1,0 +1,191 @@
+"""Render an error in the body schema the API declares for it, whatever that schema looks like.
+
+Vendors disagree on error formats (FastAPI's `{"detail": [{"loc", "msg", "type"}]}`, a string
+`detail` with an `error_code`, `{"error": ...}`, or no body at all). The renderer never asks which
+vendor it serves: it reads the shape of the declared schema — which of `detail`, `loc`, `msg`,
+`type`, `error`, `message`, `error_code`, `code`, `status` it has and what type each one is — and
+fills those fields with the real problem. Anything else the schema requires is generated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .generate import Schema, SchemaFaker
+
+CODES = {
+    "validation": "VALIDATION_ERROR",
+    "bad_request": "BAD_REQUEST",
+    "unauthenticated": "UNAUTHENTICATED",
+    "forbidden": "FORBIDDEN",
+    "not_found": "NOT_FOUND",
+    "method_not_allowed": "METHOD_NOT_ALLOWED",
+    "server": "INTERNAL_SERVER_ERROR",
+}
+
+_MESSAGE_FIELDS = ("message", "msg", "error_description", "error_message", "title", "description")
+_CODE_FIELDS = ("error_code", "errorCode", "code", "error_type")
+_STATUS_FIELDS = ("status", "status_code", "statusCode")
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    """One violation, in pydantic's vocabulary: where, what, and which kind."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str
+
+    def as_text(self) -> str:
+        where = ".".join(str(part) for part in self.loc)
+        return f"{where}: {self.msg}" if where else self.msg
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a request is answered with an error, independent of how the API words errors."""
+
+    kind: str
+    message: str
+    items: tuple[ErrorItem, ...] = field(default_factory=tuple)
+
+    @property
+    def text(self) -> str:
+        """One line carrying every detail, for schemas that only have room for a string."""
+        if not self.items:
+            return self.message
+        return "; ".join(item.as_text() for item in self.items)
+
+
+def render(
+    schema: Schema | None,
+    problem: Problem,
+    faker: SchemaFaker,
+    *,
+    declared: bool = True,
+    example: Mapping[str, Any] | None = None,
+) -> Any:
+    """A body for `problem` shaped by `schema`; `None` when the response declares no body.
+
+    `declared=False` means the status is not in the spec and `schema` is only the API's general
+    error style: a `detail` list is then written as a string, as FastAPI does for non-validation
+    errors, because no schema constrains the answer.
+    """
+    if schema is None:
+        return None
+    schema = faker.resolve(schema)
+    properties: Mapping[str, Schema] = schema.get("properties") or {}
+    if not properties:
+        return problem.text if _allows(faker, schema, "string") else faker.value(schema)
+    body: dict[str, Any] = {}
+    for name, prop in properties.items():
+        value = _field(name, faker.resolve(prop), problem, faker, declared, example)
+        if value is not _SKIP:
+            body[name] = value
+    for name in schema.get("required", []):
+        if name in properties and name not in body:
+            body[name] = faker.value(properties[name], name)
+    return body
+
+
+class _Skip:
+    pass
+
+
+_SKIP = _Skip()
+
+
+def _field(
+    name: str,
+    prop: Schema,
+    problem: Problem,
+    faker: SchemaFaker,
+    declared: bool,
+    example: Mapping[str, Any] | None,
+) -> Any:
+    if name == "detail":
+        return _detail(prop, problem, faker, declared)
+    if name in ("error", "errors") and _allows(faker, prop, "object"):
+        nested = _object_option(faker, prop)
+        return render(nested, problem, faker, declared=declared)
+    if name == "errors" and _allows(faker, prop, "array"):
+        return [item.as_text() for item in problem.items] or [problem.message]
+    if (name == "error" or name in _MESSAGE_FIELDS) and _allows(faker, prop, "string"):
+        return problem.text
+    if name in _CODE_FIELDS and _allows(faker, prop, "string"):
+        code = (example or {}).get(name)
+        return code if isinstance(code, str) else CODES.get(problem.kind, "ERROR")
+    if name in (*_CODE_FIELDS, *_STATUS_FIELDS) and _allows(faker, prop, "integer"):
+        return _STATUS_BY_KIND.get(problem.kind, 400)
+    return _SKIP
+
+
+_STATUS_BY_KIND = {
+    "validation": 422,
+    "bad_request": 400,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "server": 500,
+}
+
+
+def _detail(prop: Schema, problem: Problem, faker: SchemaFaker, declared: bool) -> Any:
+    item_schema = _list_item_schema(faker, prop)
+    wants_string = _allows(faker, prop, "string") or not declared
+    if item_schema is not None and problem.items and (declared or not wants_string):
+        fields = (item_schema.get("properties") or {}).keys()
+        return [
+            {
+                key: value
+                for key, value in (("loc", list(i.loc)), ("msg", i.msg), ("type", i.type))
+                if key in fields or not fields
+            }
+            for i in problem.items
+        ]
+    if wants_string:
+        return problem.text
+    if item_schema is not None:
+        return []
+    return {"message": problem.text} if _allows(faker, prop, "object") else problem.text
+
+
+def _options(faker: SchemaFaker, schema: Schema) -> list[Schema]:
+    schema = faker.resolve(schema)
+    alternatives = schema.get("anyOf") or schema.get("oneOf")
+    if alternatives:
+        return [faker.resolve(option) for option in alternatives]
+    return [schema]
+
+
+def _allows(faker: SchemaFaker, schema: Schema, kind: str) -> bool:
+    for option in _options(faker, schema):
+        declared = option.get("type")
+        kinds = declared if isinstance(declared, list) else [declared]
+        if kind in kinds or (kind == "number" and "integer" in kinds):
+            return True
+        if declared is None and kind == "object" and "properties" in option:
+            return True
+        if declared is None and not option.get("enum") and "properties" not in option:
+            return kind in ("string", "array", "object", "integer", "number")
+    return False
+
+
+def _object_option(faker: SchemaFaker, schema: Schema) -> Schema:
+    return next(
+        (o for o in _options(faker, schema) if "object" in str(o.get("type")) or "properties" in o),
+        schema,
+    )
+
+
+def _list_item_schema(faker: SchemaFaker, schema: Schema) -> Schema | None:
+    for option in _options(faker, schema):
+        kinds = option.get("type")
+        if kinds == "array" or (isinstance(kinds, list) and "array" in kinds):
+            items = faker.resolve(option.get("items") or {})
+            props = items.get("properties") or {}
+            if "msg" in props or "loc" in props:
+                return items
+    return None
