@@ -8,7 +8,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
 from . import admin, errors
-from .config import Settings
+from .auth import AuthPolicy, load_tokens
+from .config import FIXTURES, Settings
 from .http import read_request, send_response
 from .pipeline import Pipeline, plain_error
 from .routing import mount
@@ -21,7 +22,8 @@ class MockServer:
     def __init__(self, apis: list[Api], settings: Settings) -> None:
         self.apis = apis
         self.settings = settings
-        self.pipeline = Pipeline(apis, settings)
+        policy = AuthPolicy(settings.auth, load_tokens(FIXTURES, settings.tokens))
+        self.pipeline = Pipeline(apis, settings, policy)
         self.routed = mount(apis, self.pipeline)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from .auth import ENV_TOKENS, MODES
 from .config import Settings, default_specs
 from .specs import Api, SpecError, load_directory
 
@@ -29,6 +30,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8080, help="port to bind, 0 for any free port (default: %(default)s)")
     serve.add_argument("--quiet", action="store_true", help="no access log line per request")
+    serve.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        metavar="T",
+        help=f"accept credential T in addition to fixtures/tokens.yaml and ${ENV_TOKENS} (repeatable)",
+    )
+    serve.add_argument(
+        "--auth",
+        choices=MODES,
+        default="tokens",
+        help="tokens: only known credentials (default); any: any well-formed credential; off: no check",
+    )
 
     check = commands.add_parser(
         "check",
@@ -60,7 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         print(check_table(apis))
         return 0
-    settings = Settings(specs=specs, host=args.host, port=args.port, quiet=args.quiet)
+    settings = Settings(
+        specs=specs,
+        host=args.host,
+        port=args.port,
+        quiet=args.quiet,
+        auth=args.auth,
+        tokens=tuple(args.token),
+    )
     from .server import serve
 
     return serve(apis, settings)

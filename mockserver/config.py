@@ -33,3 +33,5 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     quiet: bool = False
+    auth: str = "tokens"
+    tokens: tuple[str, ...] = ()

@@ -1,7 +1,8 @@
 """Decide which declared response answers a request: Prism's negotiator, reduced to what we need.
 
 Only the choice lives here (status, schema, media type, example); turning a choice into bytes is
-the generator's and the error renderer's job.
+the generator's and the error renderer's job. Clients steer the choice per request with Prism's
+`Prefer` header: `code=404`, `example=NAME`, `dynamic=false`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Choice:
     """A declared response picked for this request."""
 
     status: int
+    key: str
     declared: bool
     schema: Schema | None
     media_type: str | None
@@ -46,21 +48,76 @@ class Choice:
         return None
 
 
-def declared_response(op: Operation, status: int) -> Mapping[str, Any] | None:
-    """The response object that covers `status`: exact code, then `4XX`-style range, else None."""
-    responses = op.responses
-    return responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
+def declared_key(op: Operation, status: int) -> str | None:
+    """The `responses` key that covers `status`: exact code, `4XX`-style range, then `default`."""
+    for key in (str(status), f"{str(status)[0]}XX", "default"):
+        if key in op.responses:
+            return key
+    return None
 
 
 def choose(op: Operation, status: int) -> Choice:
-    """The response for `status`, falling back to `default` (still declared) or nothing."""
-    response = declared_response(op, status)
-    declared = response is not None
-    if response is None and "default" in op.responses:
-        response, declared = op.responses["default"], True
-    response = response or {}
+    """The declared response for `status`, or an undeclared, body-less choice."""
+    key = declared_key(op, status)
+    response: Mapping[str, Any] = (op.responses.get(key) if key else None) or {}
     media_type, schema = _json_content(response)
-    return Choice(status, declared, schema, media_type, response)
+    return Choice(status, key or "", key is not None, schema, media_type, response)
+
+
+def error_status(op: Operation) -> int:
+    """Status of a request validation failure: 422 if declared, else 400 (served with the `400`
+    response if declared, else with `default`, else with the API's error style)."""
+    for status in (422, 400):
+        if str(status) in op.responses:
+            return status
+    return 400
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What a client asked for in `Prefer`; `None` means no preference."""
+
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool | None = None
+
+
+class PreferenceError(ValueError):
+    """A `Prefer` header the mock cannot honour; answered 400 with `X-Mock-Error`."""
+
+
+def preferences(header: str | None) -> Preferences:
+    """Parse `Prefer: code=404, example=NAME, dynamic=false`; other preferences are ignored."""
+    if not header:
+        return Preferences()
+    values: dict[str, str] = {}
+    for part in header.replace(";", ",").split(","):
+        name, sep, value = part.strip().partition("=")
+        if sep:
+            values[name.strip().lower()] = value.strip().strip('"')
+    code = values.get("code")
+    if code is not None and not (code.isdigit() and 100 <= int(code) <= 599):
+        raise PreferenceError(f"Prefer: code={code} is not an HTTP status code")
+    dynamic = values.get("dynamic")
+    if dynamic is not None and dynamic.lower() not in ("true", "false"):
+        raise PreferenceError(f"Prefer: dynamic={dynamic} must be true or false")
+    return Preferences(
+        code=int(code) if code is not None else None,
+        example=values.get("example"),
+        dynamic=None if dynamic is None else dynamic.lower() == "true",
+    )
+
+
+def preferred(op: Operation, prefer: Preferences) -> Choice:
+    """The response a `Prefer: code=` asks for; raises if the operation does not declare it."""
+    assert prefer.code is not None
+    choice = choose(op, prefer.code)
+    if not choice.declared:
+        declared = ", ".join(op.responses) or "none"
+        raise PreferenceError(
+            f"Prefer: code={prefer.code} is not declared for {op.method} {op.path} (declared: {declared})"
+        )
+    return choice
 
 
 def success(op: Operation) -> Choice:

@@ -1,6 +1,7 @@
-"""The request path, one stage per step, read top to bottom in `MockedApi.handle`.
+"""The request path, one stage per step, read top to bottom in `MockedApi.handle`:
 
-    route (connexion, before this module) → respond → log
+    route (connexion, before this module) → preferences → authenticate → validate request
+    → negotiate response → generate body → validate response → log
 
 Each stage is a small function over plain `Request`/`Response` values; the ASGI plumbing stays
 in `Pipeline.__call__`.
@@ -8,6 +9,7 @@ in `Pipeline.__call__`.
 
 from __future__ import annotations
 
+import http
 import random
 import sys
 import time
@@ -18,11 +20,18 @@ from faker import Faker
 from starlette.types import Receive, Scope, Send
 
 from . import errors, negotiation
+from .auth import Authenticator, AuthPolicy
 from .config import Settings
 from .generate import Schema, SchemaFaker
-from .http import Request, Response, read_request, send_response
+from .http import JSON, Request, Response, read_request, send_response
+from .negotiation import Choice, PreferenceError, Preferences
 from .routing import ROUTING_CONTEXT
 from .specs import Api, Operation
+from .validation import compile_api
+
+MOCK_ERROR_HEADER = "X-Mock-Error"
+
+_KINDS = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 422: "validation"}
 
 
 def dump(value: Any) -> bytes:
@@ -31,27 +40,59 @@ def dump(value: Any) -> bytes:
 
 
 class MockedApi:
-    """One API's runtime: its operations, its random stream and its error style."""
+    """One API's runtime: operations, compiled validators, random stream and error style."""
 
-    def __init__(self, api: Api, settings: Settings) -> None:
+    def __init__(self, api: Api, settings: Settings, policy: AuthPolicy) -> None:
         self.api = api
-        self.settings = settings
         self.operations = api.by_routing_id()
         self.faker = SchemaFaker(api.document, random.Random(), Faker())
         self.error_style = _error_style(api)
+        self.request_validators, self.response_validator = compile_api(api)
+        self.authenticators = {
+            op.routing_id: Authenticator(op.security, api.security_schemes, policy)
+            for op in api.operations
+        }
 
     def handle(self, request: Request, routing_id: str | None) -> Response:
         """Answer one request addressed to this API."""
         op = self.operations.get(routing_id) if routing_id else None
         if op is None:
             return self.error(None, 404, errors.Problem("not_found", "Not Found"))
-        return self.respond(op, negotiation.success(op))
+        try:
+            prefer = negotiation.preferences(request.headers.get("prefer"))
+        except PreferenceError as exc:
+            return mock_error(str(exc))
+        denial = self.authenticators[op.routing_id].check(request)
+        if denial is not None:
+            problem = errors.Problem("unauthenticated", denial.message)
+            return self.error(op, 401, problem, [("WWW-Authenticate", denial.challenge)])
+        problems, _body = self.request_validators[op.routing_id].validate(request)
+        if problems and prefer.code is None:
+            status = negotiation.error_status(op)
+            return self.error(op, status, errors.Problem(_KINDS.get(status, "validation"), "Validation error", tuple(problems)))
+        try:
+            choice = negotiation.preferred(op, prefer) if prefer.code else negotiation.success(op)
+            response = self.respond(op, choice, prefer)
+        except PreferenceError as exc:
+            return mock_error(str(exc))
+        return self.checked(op, choice, response)
 
-    def respond(self, op: Operation, choice: negotiation.Choice) -> Response:
-        """A generated body for `choice`, or an empty one where the response declares none."""
+    def respond(self, op: Operation, choice: Choice, prefer: Preferences) -> Response:
+        """The body for `choice`: a named or static example on request, else generated."""
         if choice.media_type is None:
             return Response(choice.status, media_type=None)
-        body = self.faker.value(choice.schema)
+        if prefer.example is not None:
+            if prefer.example not in choice.examples:
+                names = ", ".join(choice.examples) or "none"
+                raise PreferenceError(f"Prefer: example={prefer.example} is not declared for {choice.status} (declared: {names})")
+            body = choice.examples[prefer.example]
+        elif prefer.dynamic is False and choice.example is not None:
+            body = choice.example
+        elif choice.status >= 400:
+            kind = _KINDS.get(choice.status, "server" if choice.status >= 500 else "bad_request")
+            body = errors.render(choice.schema, errors.Problem(kind, _phrase(choice.status)), self.faker, example=_dict(choice.example))
+        else:
+            body = self.faker.value(choice.schema)
         return Response(choice.status, dump(body), choice.media_type, parsed=body)
 
     def error(
@@ -62,19 +103,46 @@ class MockedApi:
         headers: list[tuple[str, str]] | None = None,
     ) -> Response:
         """`problem` at `status`, in the schema the operation declares for it or the API's style."""
-        choice = negotiation.choose(op, status) if op is not None else None
-        if choice is not None and choice.declared:
-            if choice.media_type is None:
-                return Response(status, media_type=None, headers=headers or [])
-            schema: Schema | None = choice.schema
-            declared = True
-            example = choice.example if isinstance(choice.example, dict) else None
-        else:
-            schema, declared, example = self.error_style, False, None
-        body = errors.render(schema, problem, self.faker, declared=declared, example=example)
+        if op is not None:
+            choice = negotiation.choose(op, status)
+            if choice.declared:
+                if choice.media_type is None:
+                    return Response(status, media_type=None, headers=headers or [])
+                body = errors.render(choice.schema, problem, self.faker, example=_dict(choice.example))
+                return self.checked(op, choice, Response(status, dump(body), choice.media_type, headers or [], parsed=body))
+        body = errors.render(self.error_style, problem, self.faker, declared=False)
         if body is None:
             return Response(status, media_type=None, headers=headers or [])
-        return Response(status, dump(body), negotiation.JSON_TYPE, headers or [], parsed=body)
+        return Response(status, dump(body), JSON, headers or [], parsed=body)
+
+    def checked(self, op: Operation, choice: Choice, response: Response) -> Response:
+        """Validate what is about to be sent; a violation is our bug: log it and answer 500."""
+        if choice.media_type is None or not choice.declared:
+            return response
+        response.headers = list(response.headers)
+        violations = self.response_validator.errors(op, choice.key, choice.media_type, response.parsed)
+        if not violations:
+            return response
+        detail = "; ".join(v.as_text() for v in violations)
+        sys.stderr.write(f"MOCKSERVER BUG: {self.api.name} {op.method} {op.path} {choice.status} response violates the spec: {detail}\n")
+        body = {"mockserver_error": f"generated {choice.status} response violates the spec", "violations": detail}
+        return Response(500, dump(body), JSON, [(MOCK_ERROR_HEADER, "invalid generated response")])
+
+
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return f"Status {status}"
+
+
+def _dict(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
+
+
+def mock_error(message: str) -> Response:
+    """A problem with the mock-level request (not the API call): clearly the mock speaking."""
+    return Response(400, dump({"mockserver_error": message}), JSON, [(MOCK_ERROR_HEADER, message)])
 
 
 def _error_style(api: Api) -> Schema | None:
@@ -91,8 +159,8 @@ def _error_style(api: Api) -> Schema | None:
 class Pipeline:
     """The ASGI app behind connexion's routing middleware."""
 
-    def __init__(self, apis: list[Api], settings: Settings) -> None:
-        self.apis = {api.base_path: MockedApi(api, settings) for api in apis}
+    def __init__(self, apis: list[Api], settings: Settings, policy: AuthPolicy) -> None:
+        self.apis = {api.base_path: MockedApi(api, settings, policy) for api in apis}
         self.quiet = settings.quiet
 
     def api_for_path(self, path: str) -> MockedApi | None:

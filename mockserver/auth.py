@@ -1,0 +1,149 @@
+"""Authentication as each operation declares it, checked before the body is looked at.
+
+An operation's `security` is a list of alternatives (any one may be satisfied), each naming one
+or more schemes (all must be satisfied); an empty alternative makes authentication optional.
+Every scheme type is read from the request where the spec puts it: `http` bearer/basic in
+`Authorization`, `apiKey` in a header, query parameter or cookie, `oauth2`/`openIdConnect` as a
+bearer token. What counts as a valid credential is set by the `AuthPolicy`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import yaml
+
+from .http import Request
+
+MODES = ("tokens", "any", "off")
+ENV_TOKENS = "MOCKSERVER_TOKENS"
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    """`tokens`: only known credentials; `any`: any well-formed one; `off`: no check at all."""
+
+    mode: str = "tokens"
+    tokens: frozenset[str] = frozenset()
+
+    def accepts(self, credential: str) -> bool:
+        return self.mode == "any" or credential in self.tokens
+
+
+def load_tokens(fixtures: Path, extra: Iterable[str] = ()) -> frozenset[str]:
+    """Tokens from `fixtures/tokens.yaml`, `MOCKSERVER_TOKENS` (comma-separated) and `--token`."""
+    tokens: set[str] = set()
+    file = fixtures / "tokens.yaml"
+    if file.is_file():
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        tokens.update(str(t) for t in data.get("tokens") or [])
+    tokens.update(t.strip() for t in os.environ.get(ENV_TOKENS, "").split(",") if t.strip())
+    tokens.update(extra)
+    return frozenset(tokens)
+
+
+@dataclass(frozen=True)
+class Denial:
+    """Why a request is not authenticated, and the challenge to send back."""
+
+    message: str
+    challenge: str
+
+
+class Authenticator:
+    """Checks one operation's security requirements against a request."""
+
+    def __init__(
+        self,
+        requirements: Iterable[Mapping[str, list[str]]],
+        schemes: Mapping[str, Mapping[str, object]],
+        policy: AuthPolicy,
+    ) -> None:
+        self._requirements = [dict(r) for r in requirements]
+        self._schemes = schemes
+        self._policy = policy
+
+    @property
+    def required(self) -> bool:
+        return self._policy.mode != "off" and bool(self._requirements) and all(self._requirements)
+
+    def check(self, request: Request) -> Denial | None:
+        """None when some alternative is satisfied, else the most useful denial."""
+        if not self.required:
+            return None
+        denials = []
+        for alternative in self._requirements:
+            failed = [d for d in (self._check_scheme(name, request) for name in alternative) if d]
+            if not failed:
+                return None
+            denials.append(failed[0])
+        return denials[0]
+
+    def _check_scheme(self, name: str, request: Request) -> Denial | None:
+        scheme = self._schemes.get(name) or {}
+        kind = str(scheme.get("type", "")).lower()
+        if kind == "http":
+            http_scheme = str(scheme.get("scheme", "bearer")).lower()
+            if http_scheme == "basic":
+                return self._basic(request)
+            return self._authorization(request, http_scheme.capitalize())
+        if kind in ("oauth2", "openidconnect"):
+            return self._authorization(request, "Bearer")
+        if kind == "apikey":
+            return self._api_key(scheme, request)
+        return None
+
+    def _authorization(self, request: Request, expected: str) -> Denial | None:
+        challenge = expected
+        header = request.headers.get("authorization")
+        if header is None or not header.strip():
+            return Denial("Not authenticated", challenge)
+        scheme, _, credential = header.strip().partition(" ")
+        if scheme.lower() != expected.lower():
+            return Denial(f"Invalid authentication scheme: expected {expected}", challenge)
+        credential = credential.strip()
+        if not credential or " " in credential:
+            return Denial("Invalid authorization header", challenge)
+        if not self._policy.accepts(credential):
+            return Denial("Invalid authentication credentials", challenge)
+        return None
+
+    def _basic(self, request: Request) -> Denial | None:
+        challenge = 'Basic realm="mockserver"'
+        header = request.headers.get("authorization")
+        if header is None or not header.strip():
+            return Denial("Not authenticated", challenge)
+        scheme, _, encoded = header.strip().partition(" ")
+        if scheme.lower() != "basic":
+            return Denial("Invalid authentication scheme: expected Basic", challenge)
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return Denial("Invalid authorization header", challenge)
+        user, colon, password = decoded.partition(":")
+        if not colon:
+            return Denial("Invalid authorization header", challenge)
+        if not (self._policy.accepts(decoded) or self._policy.accepts(password)):
+            return Denial("Invalid authentication credentials", challenge)
+        return None
+
+    def _api_key(self, scheme: Mapping[str, object], request: Request) -> Denial | None:
+        name = str(scheme.get("name", ""))
+        where = str(scheme.get("in", "header"))
+        if where == "query":
+            value = next((v for k, v in request.query if k == name), None)
+        elif where == "cookie":
+            value = request.cookies.get(name)
+        else:
+            value = request.headers.get(name.lower())
+        challenge = "Bearer"
+        if not value:
+            return Denial("Not authenticated", challenge)
+        if not self._policy.accepts(value):
+            return Denial("Invalid API key", challenge)
+        return None
