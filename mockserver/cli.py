@@ -9,6 +9,7 @@ from typing import Sequence
 
 from .auth import ENV_TOKENS, MODES
 from .config import Settings, default_specs
+from .gaps import spec_gaps
 from .specs import Api, SpecError, load_directory
 
 EXIT_SPEC_ERROR = 2
@@ -73,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_SPEC_ERROR
     if args.command == "check":
         print(check_table(apis))
+        gaps = [gap for api in apis for gap in spec_gaps(api)]
+        print(f"\nSpec gaps ({len(gaps)}):" if gaps else "\nSpec gaps: none")
+        for gap in gaps:
+            print(f"  {gap}")
         return 0
     settings = Settings(
         specs=specs,
