@@ -39,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"accept credential T in addition to fixtures/tokens.yaml and ${ENV_TOKENS} (repeatable)",
     )
     serve.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="reproducible answers: the same requests get byte-identical responses (ids and timestamps included)",
+    )
+    serve.add_argument("--locale", default="en_US", help="Faker locale for invented names, places, text (default: %(default)s)")
+    serve.add_argument(
         "--auth",
         choices=MODES,
         default="tokens",
@@ -86,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet=args.quiet,
         auth=args.auth,
         tokens=tuple(args.token),
+        seed=args.seed,
+        locale=args.locale,
     )
     from .server import serve
 

@@ -35,3 +35,5 @@ class Settings:
     quiet: bool = False
     auth: str = "tokens"
     tokens: tuple[str, ...] = ()
+    seed: int | None = None
+    locale: str = "en_US"

@@ -89,11 +89,7 @@ def render(
     return body
 
 
-class _Skip:
-    pass
-
-
-_SKIP = _Skip()
+_SKIP = object()
 
 
 def _field(
@@ -104,21 +100,57 @@ def _field(
     declared: bool,
     example: Mapping[str, Any] | None,
 ) -> Any:
-    if name == "detail":
-        return _detail(prop, problem, faker, declared)
+    items = _list_item_schema(faker, prop) if name in _LIST_FIELDS else None
+    if items is not None and (declared or name != "detail"):
+        every = problem.items or (ErrorItem((), problem.text, problem.kind),)
+        return [_item(items, item, faker) for item in every]
     if name in ("error", "errors") and _allows(faker, prop, "object"):
-        nested = _object_option(faker, prop)
-        return render(nested, problem, faker, declared=declared)
-    if name == "errors" and _allows(faker, prop, "array"):
-        return [item.as_text() for item in problem.items] or [problem.message]
-    if (name == "error" or name in _MESSAGE_FIELDS) and _allows(faker, prop, "string"):
-        return problem.text
+        return render(_object_option(faker, prop), problem, faker, declared=declared)
+    if name in _LIST_FIELDS or name == "error" or name in _MESSAGE_FIELDS:
+        if _allows(faker, prop, "string") or (name == "detail" and not declared):
+            return _fit(faker, prop, problem.text)
+        if name in _LIST_FIELDS and _allows(faker, prop, "array"):
+            return [item.as_text() for item in problem.items] or [problem.message]
     if name in _CODE_FIELDS and _allows(faker, prop, "string"):
         code = (example or {}).get(name)
         return code if isinstance(code, str) else CODES.get(problem.kind, "ERROR")
     if name in (*_CODE_FIELDS, *_STATUS_FIELDS) and _allows(faker, prop, "integer"):
         return _STATUS_BY_KIND.get(problem.kind, 400)
     return _SKIP
+
+
+_LIST_FIELDS = ("detail", "errors", "issues", "violations", "details")
+_LOC_FIELDS = ("loc", "location", "path", "field", "pointer", "param", "parameter", "property", "name")
+_MSG_FIELDS = ("msg", "message", "detail", "description", "reason", "error")
+_TYPE_FIELDS = ("type", "code", "error_code", "kind", "rule")
+
+
+def _item(schema: Schema, item: ErrorItem, faker: SchemaFaker) -> dict[str, Any]:
+    """One violation as an object of the declared item schema, each field by its role."""
+    properties: Mapping[str, Schema] = schema.get("properties") or {}
+    body: dict[str, Any] = {}
+    for name, prop in properties.items():
+        prop = faker.resolve(prop)
+        if name in _LOC_FIELDS and _allows(faker, prop, "array"):
+            body[name] = list(item.loc)
+        elif name in _LOC_FIELDS and _allows(faker, prop, "string"):
+            body[name] = _fit(faker, prop, ".".join(str(part) for part in item.loc))
+        elif name in _MSG_FIELDS and _allows(faker, prop, "string"):
+            body[name] = _fit(faker, prop, item.msg)
+        elif name in _TYPE_FIELDS and _allows(faker, prop, "string"):
+            body[name] = _fit(faker, prop, item.type)
+    for name in schema.get("required", []):
+        if name in properties and name not in body:
+            body[name] = faker.value(properties[name], name)
+    return body
+
+
+def _fit(faker: SchemaFaker, schema: Schema, text: str) -> str:
+    """`text` trimmed to the string option's maxLength, if it has one."""
+    for option in _options(faker, schema):
+        if "maxLength" in option and len(text) > int(option["maxLength"]):
+            return text[: int(option["maxLength"])]
+    return text
 
 
 _STATUS_BY_KIND = {
@@ -130,26 +162,6 @@ _STATUS_BY_KIND = {
     "method_not_allowed": 405,
     "server": 500,
 }
-
-
-def _detail(prop: Schema, problem: Problem, faker: SchemaFaker, declared: bool) -> Any:
-    item_schema = _list_item_schema(faker, prop)
-    wants_string = _allows(faker, prop, "string") or not declared
-    if item_schema is not None and problem.items and (declared or not wants_string):
-        fields = (item_schema.get("properties") or {}).keys()
-        return [
-            {
-                key: value
-                for key, value in (("loc", list(i.loc)), ("msg", i.msg), ("type", i.type))
-                if key in fields or not fields
-            }
-            for i in problem.items
-        ]
-    if wants_string:
-        return problem.text
-    if item_schema is not None:
-        return []
-    return {"message": problem.text} if _allows(faker, prop, "object") else problem.text
 
 
 def _options(faker: SchemaFaker, schema: Schema) -> list[Schema]:
@@ -181,11 +193,11 @@ def _object_option(faker: SchemaFaker, schema: Schema) -> Schema:
 
 
 def _list_item_schema(faker: SchemaFaker, schema: Schema) -> Schema | None:
+    """The item schema when `schema` allows a list of objects (one object per violation)."""
     for option in _options(faker, schema):
         kinds = option.get("type")
         if kinds == "array" or (isinstance(kinds, list) and "array" in kinds):
             items = faker.resolve(option.get("items") or {})
-            props = items.get("properties") or {}
-            if "msg" in props or "loc" in props:
+            if "properties" in items:
                 return items
     return None

@@ -10,23 +10,25 @@ in `Pipeline.__call__`.
 from __future__ import annotations
 
 import http
-import random
 import sys
 import time
 from typing import Any
 
 import orjson
-from faker import Faker
 from starlette.types import Receive, Scope, Send
 
 from . import errors, negotiation
 from .auth import Authenticator, AuthPolicy
+from .compose import Composer
 from .config import Settings
 from .generate import Schema, SchemaFaker
+from .hints import load_hints
 from .http import JSON, Request, Response, read_request, send_response
 from .negotiation import Choice, PreferenceError, Preferences
 from .routing import ROUTING_CONTEXT
 from .specs import Api, Operation
+from .streams import Streams
+from .text import Inventor
 from .validation import compile_api
 
 MOCK_ERROR_HEADER = "X-Mock-Error"
@@ -45,7 +47,10 @@ class MockedApi:
     def __init__(self, api: Api, settings: Settings, policy: AuthPolicy) -> None:
         self.api = api
         self.operations = api.by_routing_id()
-        self.faker = SchemaFaker(api.document, random.Random(), Faker())
+        self.streams = Streams(api.name, settings.seed, settings.locale)
+        hints = load_hints()
+        self.faker = SchemaFaker(api.document, self.streams, Inventor(hints, self.streams))
+        self.composer = Composer(api, self.faker, hints)
         self.error_style = _error_style(api)
         self.request_validators, self.response_validator = compile_api(api)
         self.authenticators = {
@@ -66,19 +71,20 @@ class MockedApi:
         if denial is not None:
             problem = errors.Problem("unauthenticated", denial.message)
             return self.error(op, 401, problem, [("WWW-Authenticate", denial.challenge)])
-        problems, _body = self.request_validators[op.routing_id].validate(request)
+        problems, body = self.request_validators[op.routing_id].validate(request)
         if problems and prefer.code is None:
             status = negotiation.error_status(op)
             return self.error(op, status, errors.Problem(_KINDS.get(status, "validation"), "Validation error", tuple(problems)))
         try:
             choice = negotiation.preferred(op, prefer) if prefer.code else negotiation.success(op)
-            response = self.respond(op, choice, prefer)
+            response = self.respond(op, choice, prefer, None if problems else body)
         except PreferenceError as exc:
             return mock_error(str(exc))
         return self.checked(op, choice, response)
 
-    def respond(self, op: Operation, choice: Choice, prefer: Preferences) -> Response:
-        """The body for `choice`: a named or static example on request, else generated."""
+    def respond(self, op: Operation, choice: Choice, prefer: Preferences, request_body: Any) -> Response:
+        """The body for `choice`: a named or static example on request, else composed from the
+        request (echo, server-assigned fields, invented text)."""
         if choice.media_type is None:
             return Response(choice.status, media_type=None)
         if prefer.example is not None:
@@ -92,7 +98,7 @@ class MockedApi:
             kind = _KINDS.get(choice.status, "server" if choice.status >= 500 else "bad_request")
             body = errors.render(choice.schema, errors.Problem(kind, _phrase(choice.status)), self.faker, example=_dict(choice.example))
         else:
-            body = self.faker.value(choice.schema)
+            body = self.composer.body(op, choice.schema, request_body, choice.example)
         return Response(choice.status, dump(body), choice.media_type, parsed=body)
 
     def error(

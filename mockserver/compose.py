@@ -1,0 +1,313 @@
+"""The success body a real server would have produced for this request.
+
+A create response is mostly the request reflected back, plus what only the server knows. For
+each response field, in order:
+
+1. **echo** the value the client sent under that name or a synonym (`fixtures/fields.yaml`),
+   with the request schema's defaults applied for fields the client omitted — if it fits the
+   response field's schema;
+2. a nested object with no echo of its own is composed from the same request (a `memory` object
+   describing the memory just sent);
+3. **server-assigned**: a fresh id (`id`, `memory_id`, `<resource>_id`…) in the form the spec
+   suggests, one per created object; creation timestamps (`created_at == updated_at`, now);
+   one id per echoed list item for `<item>_ids`; a success message; a single-value enum;
+4. **server-computed**: an enum the client could have sent but did not is chosen from the
+   content ("auto-categorized if not provided"); a declared default;
+5. a required field nobody provides is **invented** (realistic text about one story per object);
+6. anything else is null where the schema allows it, and otherwise left out.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from openapi_schema_validator import OAS30ReadValidator, OAS31Validator
+
+from .generate import Schema, SchemaFaker, type_of
+from .hints import Hints
+from .specs import Api, Operation
+from .streams import rfc3339
+from .text import Story
+
+_OMIT = object()
+_ANNOTATIONS = frozenset({"title", "description", "default", "example", "examples", "deprecated", "readOnly", "writeOnly", "$comment", "nullable"})
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
+}
+
+
+@dataclass
+class _Creation:
+    """What one response shares across its nested objects: ids, the instant, the story."""
+
+    source: Mapping[str, Any]
+    request_fields: frozenset[str]
+    message: str
+    ids: dict[str, Any] = field(default_factory=dict)
+    now: str | None = None
+    story: Story | None = None
+
+
+@dataclass(frozen=True)
+class _Field:
+    """Everything about one response property that does not depend on the request."""
+
+    name: str
+    schema: Schema
+    real: Schema
+    kind: str
+    required: bool
+    echo_keys: tuple[str, ...]
+    plain_types: tuple[type, ...] | None
+    nested: bool
+    is_id: bool
+    is_timestamp: bool
+    derived_from: str | None
+    is_message: bool
+    enum: tuple[Any, ...]
+    nullable: bool
+
+
+class Composer:
+    """Builds success bodies for one API; per-schema analysis is done once and cached."""
+
+    def __init__(self, api: Api, faker: SchemaFaker, hints: Hints) -> None:
+        self._faker = faker
+        self._hints = hints
+        self._validator_cls = OAS30ReadValidator if api.openapi.startswith("3.0") else OAS31Validator
+        self._validators: dict[int, Any] = {}
+        self._plans: dict[tuple[int, str], tuple[_Field, ...]] = {}
+        self._requests: dict[str, tuple[Schema, frozenset[str], str, str]] = {}
+
+    def body(self, op: Operation, schema: Schema | None, request_body: Any, example: Any) -> Any:
+        """The body for `op`'s success response, reflecting `request_body`."""
+        request_schema, request_fields, message, resource = self._request_facts(op)
+        source = _with_defaults(request_body, request_schema, self._faker)
+        creation = _Creation(source=source, request_fields=request_fields, message=message)
+        return self._value(schema or {}, None, source, example, creation, resource)
+
+    def _request_facts(self, op: Operation) -> tuple[Schema, frozenset[str], str, str]:
+        if op.routing_id not in self._requests:
+            request_schema = _request_schema(op, self._faker)
+            fields = frozenset((request_schema.get("properties") or {}).keys())
+            self._requests[op.routing_id] = (request_schema, fields, _message(op, self._hints), _resource(op))
+        return self._requests[op.routing_id]
+
+    def _value(self, schema: Schema, name: str | None, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str) -> Any:
+        schema = self._faker.flatten(schema)
+        options = schema.get("anyOf") or schema.get("oneOf")
+        if options:
+            schema = self._faker.flatten(self._faker.pick_option(options))
+        kind = type_of(schema)
+        if kind == "object" and "properties" in schema:
+            return self._object(schema, source, example, creation, resource)
+        if kind == "array" and type_of(self._faker.flatten(schema.get("items") or {})) == "object":
+            item_example = example[0] if isinstance(example, list) and example else None
+            count = max(int(schema.get("minItems", 1)), 1)
+            return [
+                self._value(schema.get("items") or {}, name, {}, item_example, _Creation({}, creation.request_fields, creation.message), resource)
+                for _ in range(count)
+            ]
+        return self._faker.value(schema, name, self._story(creation))
+
+    def _object(self, schema: Schema, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for plan in self._plan(schema, resource):
+            sub_example = example.get(plan.name) if type(example) is dict else None
+            value = self._field(plan, source, sub_example, creation, resource)
+            if value is not _OMIT:
+                result[plan.name] = value
+        return result
+
+    def _plan(self, schema: Schema, resource: str) -> tuple[_Field, ...]:
+        key = (id(schema), resource)
+        plan = self._plans.get(key)
+        if plan is None:
+            required = set(schema.get("required", []))
+            plan = tuple(self._analyse(name, prop, name in required, resource) for name, prop in (schema.get("properties") or {}).items())
+            self._plans[key] = plan
+        return plan
+
+    def _analyse(self, name: str, prop: Schema, required: bool, resource: str) -> _Field:
+        flat = self._faker.flatten(prop)
+        options = flat.get("anyOf") or flat.get("oneOf")
+        real = self._faker.flatten(self._faker.pick_option(options)) if options else flat
+        kind = type_of(real)
+        derived = re.match(r"^(\w+?)(_ids|Ids)$", name)
+        return _Field(
+            name=name,
+            schema=flat,
+            real=real,
+            kind=kind,
+            required=required,
+            echo_keys=self._hints.echo_keys(name),
+            plain_types=_plain_types(flat, self._faker),
+            nested=kind == "object" and "properties" in real,
+            is_id=name in self._hints.ids or name in (f"{resource}_id", f"{resource}Id", f"{resource}_uuid"),
+            is_timestamp=name in self._hints.timestamps and kind == "string",
+            derived_from=derived.group(1) + "s" if derived and kind == "array" else None,
+            is_message=name in self._hints.message_fields and kind == "string" and "enum" not in real,
+            enum=tuple(real.get("enum") or ()),
+            nullable=_nullable(flat, self._faker),
+        )
+
+    def _field(self, plan: _Field, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str) -> Any:
+        for key in plan.echo_keys:
+            if key in source and self._fits(source[key], plan):
+                return copy.deepcopy(source[key])
+        if plan.nested:
+            nested = source.get(plan.name)
+            if type(nested) is dict:
+                return self._object(plan.real, nested, example, creation, resource)
+            if plan.required:
+                return self._object(plan.real, source, example, creation, resource)
+        if plan.is_id:
+            if plan.name not in creation.ids:
+                creation.ids[plan.name] = self._new_id(plan.real, example)
+            return creation.ids[plan.name]
+        if plan.is_timestamp:
+            if creation.now is None:
+                creation.now = rfc3339(self._faker.streams.now())
+            return creation.now
+        if plan.derived_from is not None and type(source.get(plan.derived_from)) is list:
+            item_schema = self._faker.flatten(plan.real.get("items") or {})
+            return [self._new_id(item_schema, None) for _ in source[plan.derived_from]]
+        if plan.is_message:
+            return creation.message
+        if len(plan.enum) == 1:
+            return plan.enum[0]
+        if plan.enum and plan.name in creation.request_fields:
+            chosen = self._faker.inventor.classify(list(plan.enum), self._text_of(source, creation))
+            if chosen is not None:
+                return chosen
+        if "default" in plan.schema:
+            return copy.deepcopy(plan.schema["default"])
+        if plan.required:
+            return self._faker.value(plan.schema, plan.name, self._story(creation))
+        return None if plan.nullable else _OMIT
+
+    def _new_id(self, schema: Schema, example: Any) -> Any:
+        """A fresh identifier shaped like the spec suggests: uuid format, or the example's
+        prefix (`mem-123` → `mem-` + a random token), or an integer, else a UUID."""
+        streams = self._faker.streams
+        example = example if example is not None else schema.get("example")
+        if type_of(schema) == "integer":
+            return streams.rng.randint(1, 10**9)
+        if schema.get("format") == "uuid":
+            return streams.uuid4()
+        if isinstance(example, str):
+            prefix = re.match(r"^([A-Za-z]+[-_])", example)
+            if prefix:
+                return prefix.group(1) + streams.token(12)
+        return streams.uuid4()
+
+    def _story(self, creation: _Creation) -> Story:
+        if creation.story is None:
+            creation.story = self._faker.inventor.story()
+        return creation.story
+
+    def _text_of(self, source: Mapping[str, Any], creation: _Creation) -> str:
+        """All text a classifier may read: every string and string list the client sent."""
+        parts: list[str] = []
+        for value in source.values():
+            if type(value) is str:
+                parts.append(value)
+            elif type(value) is list:
+                parts.extend(v for v in value if type(v) is str)
+        if parts:
+            return " ".join(parts)
+        story = self._story(creation)
+        return story.text + " " + " ".join(story.topics)
+
+    def _fits(self, value: Any, plan: _Field) -> bool:
+        """Whether an echoed value is valid for the response field: a type check for plainly
+        typed fields, openapi-core's validator for anything with constraints."""
+        if plan.plain_types is not None:
+            return isinstance(value, plan.plain_types) and not (type(value) is bool and bool not in plan.plain_types)
+        validator = self._validators.get(id(plan.schema))
+        if validator is None:
+            validator = self._validator_cls(plan.schema, format_checker=OAS30ReadValidator.FORMAT_CHECKER)
+            self._validators[id(plan.schema)] = validator
+        try:
+            return bool(validator.is_valid(value))
+        except Exception:  # an unresolvable $ref inside a recursive schema: do not echo
+            return False
+
+
+def _plain_types(schema: Schema, faker: SchemaFaker) -> tuple[type, ...] | None:
+    """Python types equivalent to `schema` when it only constrains the JSON type (with anyOf
+    alternatives that do the same); None when a real validator is needed."""
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if options:
+        if set(schema) - _ANNOTATIONS - {"anyOf", "oneOf"}:
+            return None
+        types: tuple[type, ...] = ()
+        for option in options:
+            part = _plain_types(faker.flatten(option), faker)
+            if part is None:
+                return None
+            types += part
+        return types
+    if set(schema) - _ANNOTATIONS - {"type"}:
+        return None
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    if not all(k in _PY_TYPES for k in kinds):
+        return None
+    if schema.get("nullable") is True:
+        kinds = [*kinds, "null"]
+    return tuple(t for k in kinds for t in _PY_TYPES[k])
+
+
+def _request_schema(op: Operation, faker: SchemaFaker) -> Schema:
+    content = (op.request_body or {}).get("content") or {}
+    for media_type, media in content.items():
+        if "json" in media_type and isinstance(media, Mapping):
+            return faker.flatten(media.get("schema") or {})
+    return {}
+
+
+def _with_defaults(body: Any, schema: Schema, faker: SchemaFaker) -> Mapping[str, Any]:
+    """The request as the vendor's server sees it: what was sent, plus declared defaults."""
+    source = dict(body) if type(body) is dict else {}
+    for name, prop in (schema.get("properties") or {}).items():
+        prop = faker.resolve(prop)
+        if name not in source and "default" in prop:
+            source[name] = copy.deepcopy(prop["default"])
+    return source
+
+
+def _resource(op: Operation) -> str:
+    """`memory` for /memories, `memory_blob` for /memory-blobs: the thing the path creates."""
+    segments = [s for s in op.path.split("/") if s and not s.startswith("{")]
+    last = segments[-1] if segments else "item"
+    last = re.sub(r"[^A-Za-z0-9]+", "_", last).lower()
+    if last.endswith("ies"):
+        return last[:-3] + "y"
+    if last.endswith("s") and not last.endswith("ss"):
+        return last[:-1]
+    return last
+
+
+def _message(op: Operation, hints: Hints) -> str:
+    template = hints.messages.get(op.method.lower(), "OK")
+    return template.format(resource=_resource(op).replace("_", " ").capitalize())
+
+
+def _nullable(schema: Schema, faker: SchemaFaker) -> bool:
+    if schema.get("nullable") is True:
+        return True
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    options = schema.get("anyOf") or schema.get("oneOf") or []
+    return any(type_of(faker.flatten(o)) == "null" for o in options)
