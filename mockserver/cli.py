@@ -9,6 +9,7 @@ from typing import Sequence
 
 from .auth import ENV_TOKENS, MODES
 from .config import Settings, default_specs
+from .faults import Chaos, parse_latency, parse_rate
 from .gaps import spec_gaps
 from .specs import Api, SpecError, load_directory
 
@@ -45,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="reproducible answers: the same requests get byte-identical responses (ids and timestamps included)",
     )
     serve.add_argument("--locale", default="en_US", help="Faker locale for invented names, places, text (default: %(default)s)")
+    serve.add_argument("--journal-size", type=int, default=10_000, metavar="N", help="requests (and created records) kept for /__admin (default: %(default)s)")
+    serve.add_argument("--cors-origin", default="*", metavar="ORIGINS", help="Access-Control-Allow-Origin: * or comma-separated origins (default: %(default)s)")
+    serve.add_argument("--latency", type=_latency, metavar="MS|LOW-HIGH", help="delay every answer by MS, or uniformly LOW to HIGH milliseconds (seeded)")
+    serve.add_argument("--error-rate", type=_rate, default=0.0, metavar="P", help="answer this share (0..1) of valid requests with a declared 5xx (seeded)")
+    serve.add_argument("--port-per-api", type=int, metavar="BASE", help="also serve API i (in the order printed) alone on port BASE+i under its spec's server path")
+    serve.add_argument("--admin-token", metavar="T", help="bearer token for /__admin/* (required to use it when --host is not a loopback address)")
     serve.add_argument(
         "--auth",
         choices=MODES,
@@ -71,6 +78,20 @@ def _add_specs_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _latency(text: str) -> tuple[float, float]:
+    try:
+        return parse_latency(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _rate(text: str) -> float:
+    try:
+        return parse_rate(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     specs = args.specs or default_specs()
@@ -95,6 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         tokens=tuple(args.token),
         seed=args.seed,
         locale=args.locale,
+        chaos=Chaos(latency=args.latency, error_rate=args.error_rate),
+        journal_size=args.journal_size,
+        cors_origin=args.cors_origin,
+        admin_token=args.admin_token,
+        port_per_api=args.port_per_api,
     )
     from .server import serve
 

@@ -95,6 +95,19 @@ class Composer:
         creation = _Creation(source=source, request_fields=request_fields, message=message)
         return self._value(schema or {}, None, source, example, creation, resource)
 
+    def identity(self, op: Operation, body: Any) -> Any:
+        """The id the server assigned to the object `body` describes (None if it has none)."""
+        resource = self._request_facts(op)[3]
+        pending = [body]
+        while pending:
+            value = pending.pop(0)
+            if type(value) is dict:
+                for name, item in value.items():
+                    if name in self._hints.ids or name in (f"{resource}_id", f"{resource}Id"):
+                        return item
+                pending.extend(value.values())
+        return None
+
     def _request_facts(self, op: Operation) -> tuple[Schema, frozenset[str], str, str]:
         if op.routing_id not in self._requests:
             request_schema = _request_schema(op, self._faker)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .faults import Chaos
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -37,3 +39,8 @@ class Settings:
     tokens: tuple[str, ...] = ()
     seed: int | None = None
     locale: str = "en_US"
+    chaos: Chaos = field(default_factory=Chaos)
+    journal_size: int = 10_000
+    cors_origin: str = "*"
+    admin_token: str | None = None
+    port_per_api: int | None = None

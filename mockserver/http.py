@@ -49,13 +49,15 @@ class Request:
 
 @dataclass
 class Response:
-    """What the pipeline answers: status, extra headers and an already serialised body."""
+    """What the pipeline answers: status, extra headers, an already serialised body, and how
+    long to wait before sending it (simulated latency)."""
 
     status: int
     body: bytes = b""
     media_type: str | None = JSON
     headers: list[tuple[str, str]] = field(default_factory=list)
     parsed: Any = None
+    delay_ms: float = 0.0
 
 
 async def read_request(scope: Scope, receive: Receive) -> Request:

@@ -73,6 +73,9 @@ def error_status(op: Operation) -> int:
     return 400
 
 
+MAX_DELAY_MS = 60_000
+
+
 @dataclass(frozen=True)
 class Preferences:
     """What a client asked for in `Prefer`; `None` means no preference."""
@@ -80,6 +83,7 @@ class Preferences:
     code: int | None = None
     example: str | None = None
     dynamic: bool | None = None
+    delay_ms: int | None = None
 
 
 class PreferenceError(ValueError):
@@ -87,7 +91,8 @@ class PreferenceError(ValueError):
 
 
 def preferences(header: str | None) -> Preferences:
-    """Parse `Prefer: code=404, example=NAME, dynamic=false`; other preferences are ignored."""
+    """Parse `Prefer: code=404, example=NAME, dynamic=false, delay=250`; other preferences
+    (`return=minimal`…) are ignored."""
     if not header:
         return Preferences()
     values: dict[str, str] = {}
@@ -101,7 +106,11 @@ def preferences(header: str | None) -> Preferences:
     dynamic = values.get("dynamic")
     if dynamic is not None and dynamic.lower() not in ("true", "false"):
         raise PreferenceError(f"Prefer: dynamic={dynamic} must be true or false")
+    delay = values.get("delay")
+    if delay is not None and not (delay.isdigit() and int(delay) <= MAX_DELAY_MS):
+        raise PreferenceError(f"Prefer: delay={delay} must be a whole number of milliseconds up to {MAX_DELAY_MS}")
     return Preferences(
+        delay_ms=int(delay) if delay is not None else None,
         code=int(code) if code is not None else None,
         example=values.get("example"),
         dynamic=None if dynamic is None else dynamic.lower() == "true",
@@ -138,3 +147,9 @@ def _json_content(response: Mapping[str, Any]) -> tuple[str | None, Schema | Non
     media_type = media_type or next(iter(content))
     schema = (content.get(media_type) or {}).get("schema")
     return media_type, schema if schema is not None else {}
+
+
+def fault(op: Operation) -> Choice:
+    """The response an injected fault answers: the first declared 5xx, else an undeclared 500."""
+    codes = sorted(int(c) for c in op.responses if c.isdigit() and c.startswith("5"))
+    return choose(op, codes[0] if codes else 500)

@@ -1,7 +1,8 @@
 """The request path, one stage per step, read top to bottom in `MockedApi.handle`:
 
     route (connexion, before this module) → preferences → authenticate → validate request
-    → negotiate response → generate body → validate response → log
+    → negotiate response (Prefer, injected faults) → generate body → validate response
+    → delay → send → record (journal, created records, access log)
 
 Each stage is a small function over plain `Request`/`Response` values; the ASGI plumbing stays
 in `Pipeline.__call__`.
@@ -9,6 +10,7 @@ in `Pipeline.__call__`.
 
 from __future__ import annotations
 
+import asyncio
 import http
 import sys
 import time
@@ -24,6 +26,7 @@ from .config import Settings
 from .generate import Schema, SchemaFaker
 from .hints import load_hints
 from .http import JSON, Request, Response, read_request, send_response
+from .journal import Journal, Record, entry_for
 from .negotiation import Choice, PreferenceError, Preferences
 from .routing import ROUTING_CONTEXT
 from .specs import Api, Operation
@@ -44,8 +47,10 @@ def dump(value: Any) -> bytes:
 class MockedApi:
     """One API's runtime: operations, compiled validators, random stream and error style."""
 
-    def __init__(self, api: Api, settings: Settings, policy: AuthPolicy) -> None:
+    def __init__(self, api: Api, settings: Settings, policy: AuthPolicy, journal: Journal) -> None:
         self.api = api
+        self.journal = journal
+        self.chaos = settings.chaos
         self.operations = api.by_routing_id()
         self.streams = Streams(api.name, settings.seed, settings.locale)
         hints = load_hints()
@@ -59,7 +64,7 @@ class MockedApi:
         }
 
     def handle(self, request: Request, routing_id: str | None) -> Response:
-        """Answer one request addressed to this API."""
+        """Answer one request addressed to this API (delay included, not yet waited)."""
         op = self.operations.get(routing_id) if routing_id else None
         if op is None:
             return self.error(None, 404, errors.Problem("not_found", "Not Found"))
@@ -67,6 +72,12 @@ class MockedApi:
             prefer = negotiation.preferences(request.headers.get("prefer"))
         except PreferenceError as exc:
             return mock_error(str(exc))
+        response = self._answer(op, request, prefer)
+        response.delay_ms = self.chaos.delay_ms(self.streams.chaos, prefer.delay_ms)
+        return response
+
+    def _answer(self, op: Operation, request: Request, prefer: Preferences) -> Response:
+        """authenticate → validate request → negotiate → generate → validate response."""
         denial = self.authenticators[op.routing_id].check(request)
         if denial is not None:
             problem = errors.Problem("unauthenticated", denial.message)
@@ -75,6 +86,8 @@ class MockedApi:
         if problems and prefer.code is None:
             status = negotiation.error_status(op)
             return self.error(op, status, errors.Problem(_KINDS.get(status, "validation"), "Validation error", tuple(problems)))
+        if prefer.code is None and self.chaos.fails(self.streams.chaos):
+            return self.error(op, negotiation.fault(op).status, errors.Problem("server", "Internal Server Error"))
         try:
             choice = negotiation.preferred(op, prefer) if prefer.code else negotiation.success(op)
             response = self.respond(op, choice, prefer, None if problems else body)
@@ -99,6 +112,8 @@ class MockedApi:
             body = errors.render(choice.schema, errors.Problem(kind, _phrase(choice.status)), self.faker, example=_dict(choice.example))
         else:
             body = self.composer.body(op, choice.schema, request_body, choice.example)
+            if op.method == "POST" and choice.status < 300:
+                self.journal.add_record(Record(self.api.name, self.composer.identity(op, body), body, request_body, time.time()))
         return Response(choice.status, dump(body), choice.media_type, parsed=body)
 
     def error(
@@ -165,9 +180,15 @@ def _error_style(api: Api) -> Schema | None:
 class Pipeline:
     """The ASGI app behind connexion's routing middleware."""
 
-    def __init__(self, apis: list[Api], settings: Settings, policy: AuthPolicy) -> None:
-        self.apis = {api.base_path: MockedApi(api, settings, policy) for api in apis}
+    def __init__(self, apis: list[Api], settings: Settings, policy: AuthPolicy, journal: Journal) -> None:
+        self.apis = {api.base_path: MockedApi(api, settings, policy, journal) for api in apis}
         self.quiet = settings.quiet
+        self.journal = journal
+
+    def reset(self) -> None:
+        """Restart every API's random streams and clock (seeded servers repeat themselves)."""
+        for mocked in self.apis.values():
+            mocked.streams.reset()
 
     def api_for_path(self, path: str) -> MockedApi | None:
         for base, mocked in self.apis.items():
@@ -184,8 +205,16 @@ class Pipeline:
             response = plain_error(404, "Not Found")
         else:
             response = mocked.handle(request, routing.get("operation_id"))
+        if response.delay_ms:
+            await asyncio.sleep(response.delay_ms / 1000)
         await send_response(send, response)
-        self.log(mocked, request.method, request.path, response.status, started)
+        self.record(mocked, routing.get("operation_id"), request, response, started)
+
+    def record(self, mocked: MockedApi | None, operation: str | None, request: Request, response: Response, t0: float) -> None:
+        """Journal the exchange (requests to an API only) and write the access-log line."""
+        if mocked is not None:
+            self.journal.append(entry_for(mocked.api.name, operation, request, response, t0))
+        self.log(mocked, request.method, request.path, response.status, t0)
 
     def log(self, mocked: MockedApi | None, method: str, path: str, status: int, t0: float) -> None:
         """The access log: one line per request, off with `--quiet`."""

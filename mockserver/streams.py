@@ -20,7 +20,8 @@ _TOKEN_ALPHABET = string.ascii_lowercase + string.digits
 
 
 class Streams:
-    """Random numbers, a Faker and a clock for one API."""
+    """Random numbers, a Faker and a clock for one API; `chaos` is a separate stream for
+    latency and injected faults, so turning those on never changes the data answered."""
 
     def __init__(self, api: str, seed: int | None, locale: str) -> None:
         self.api = api
@@ -28,6 +29,7 @@ class Streams:
         self.locale = locale
         self.faker = Faker(locale)
         self.rng = random.Random()
+        self.chaos = random.Random()
         self._seeded_now = SEEDED_EPOCH
         self.reset()
 
@@ -40,8 +42,10 @@ class Streams:
         """Back to the start of the stream (a seeded server then repeats itself exactly)."""
         if self.seed is None:
             self.rng.seed()
+            self.chaos.seed()
         else:
             self.rng.seed(f"{self.seed}:{self.api}")
+            self.chaos.seed(f"{self.seed}:{self.api}:chaos")
         self.faker.seed_instance(self.rng.getrandbits(64))
         self._seeded_now = SEEDED_EPOCH
 

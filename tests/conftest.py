@@ -12,9 +12,11 @@ import pytest
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from mockserver.config import FIXTURES, Settings
+from mockserver.config import FIXTURES
+from mockserver.pytest_plugin import MockServerFixture
 from mockserver.specs import Api, load_directory
-from mockserver.testing import ServerThread
+
+pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
@@ -33,13 +35,13 @@ def apis() -> dict[str, Api]:
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[ServerThread]:
-    with ServerThread(Settings(specs=SPECS, quiet=True)) as running:
-        yield running
+def server(mockserver_session: MockServerFixture) -> MockServerFixture:
+    """The plugin's session server (the project's tests use the plugin they ship)."""
+    return mockserver_session
 
 
 @pytest.fixture(scope="session")
-def client(server: ServerThread) -> Iterator[httpx.Client]:
+def client(server: MockServerFixture) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.root, timeout=10) as http:
         yield http
 

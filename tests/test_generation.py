@@ -24,6 +24,7 @@ from conftest import SPECS
 from mockserver import errors, negotiation
 from mockserver.auth import AuthPolicy
 from mockserver.config import Settings
+from mockserver.journal import Journal
 from mockserver.pipeline import MockedApi
 from mockserver.specs import Api, Operation, load_api
 
@@ -61,7 +62,7 @@ _APIS: dict[Path, tuple[Api, MockedApi, OpenAPI]] = {}
 def runtime(document: Path) -> tuple[Api, MockedApi, OpenAPI]:
     if document not in _APIS:
         api = load_api(document)
-        mocked = MockedApi(api, Settings(quiet=True), AuthPolicy("off"))
+        mocked = MockedApi(api, Settings(quiet=True), AuthPolicy("off"), Journal(10))
         _APIS[document] = (api, mocked, OpenAPI.from_dict(api.mounted_document))
     return _APIS[document]
 

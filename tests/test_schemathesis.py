@@ -17,7 +17,7 @@ import pytest
 
 from conftest import TOKEN, VENDORS
 from mockserver.specs import Api
-from mockserver.testing import ServerThread
+from mockserver.pytest_plugin import MockServerFixture
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 ALLOWED = {"mielto": [("ST103", "Received: 401")]}
@@ -41,7 +41,7 @@ def allowed(vendor: str, failure: str) -> bool:
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_schemathesis_all_checks_find_nothing(
-    vendor: str, server: ServerThread, apis: dict[str, Api], tmp_path: Path
+    vendor: str, server: MockServerFixture, apis: dict[str, Api], tmp_path: Path
 ) -> None:
     base = server.root + apis[vendor].base_path
     result = subprocess.run(

@@ -1,0 +1,76 @@
+"""CORS for every API and admin route, so a browser app on another origin can call the mock."""
+
+from __future__ import annotations
+
+from starlette.types import Message, Scope, Send
+
+from .http import Response
+
+ALLOWED_HEADERS = "Authorization, Content-Type, Prefer"
+EXPOSED_HEADERS = "X-Mock-Error, WWW-Authenticate, Allow"
+METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS, HEAD"
+
+
+class Cors:
+    """`--cors-origin`: `*` (default) or a comma-separated list of allowed origins."""
+
+    def __init__(self, origins: str) -> None:
+        self._any = origins.strip() == "*"
+        self._origins = frozenset(o.strip().rstrip("/") for o in origins.split(",") if o.strip())
+
+    def allowed(self, origin: str) -> str | None:
+        """The `Access-Control-Allow-Origin` value for `origin`, or None if it is not allowed."""
+        if self._any:
+            return "*"
+        return origin if origin.rstrip("/") in self._origins else None
+
+    def preflight(self, scope: Scope, origin: str) -> Response | None:
+        """The answer to a CORS preflight, or None if `scope` is not one."""
+        if scope["method"] != "OPTIONS" or not _header(scope, b"access-control-request-method"):
+            return None
+        allow = self.allowed(origin)
+        if allow is None:
+            return Response(403, media_type=None)
+        requested = _header(scope, b"access-control-request-headers")
+        headers = ALLOWED_HEADERS + (f", {requested}" if requested else "")
+        return Response(
+            204,
+            media_type=None,
+            headers=[
+                ("Access-Control-Allow-Origin", allow),
+                ("Access-Control-Allow-Methods", METHODS),
+                ("Access-Control-Allow-Headers", headers),
+                ("Access-Control-Max-Age", "600"),
+                *([] if self._any else [("Vary", "Origin")]),
+            ],
+        )
+
+    def wrap(self, send: Send, origin: str) -> Send:
+        """`send`, adding the CORS headers to the response start."""
+        allow = self.allowed(origin)
+        if allow is None:
+            return send
+        extra = [
+            (b"access-control-allow-origin", allow.encode("latin-1")),
+            (b"access-control-expose-headers", EXPOSED_HEADERS.encode()),
+        ]
+        if not self._any:
+            extra.append((b"vary", b"Origin"))
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        return send_with_cors
+
+
+def origin_of(scope: Scope) -> str | None:
+    return _header(scope, b"origin")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None

@@ -1,0 +1,55 @@
+"""A browser app on another origin can call every API and the admin routes."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from conftest import TOKEN, valid_body
+from mockserver.config import Settings
+from mockserver.testing import ServerThread
+from test_serving import PATHS
+
+ORIGIN = "http://localhost:5173"
+
+
+@pytest.mark.parametrize("path", [*PATHS.values(), "/__admin/requests"])
+def test_preflight_is_answered(client: httpx.Client, path: str) -> None:
+    response = client.options(
+        path,
+        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"},
+    )
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "POST" in response.headers["access-control-allow-methods"]
+    allowed = response.headers["access-control-allow-headers"].lower()
+    assert "authorization" in allowed and "content-type" in allowed
+
+
+def test_cross_origin_post_carries_the_allow_origin_header(client: httpx.Client) -> None:
+    response = client.post(PATHS["agno"], json=valid_body("agno"), headers={"Origin": ORIGIN, "Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "X-Mock-Error" in response.headers["access-control-expose-headers"]
+
+
+def test_errors_carry_cors_headers_too(client: httpx.Client) -> None:
+    response = client.post(PATHS["agno"], json={}, headers={"Origin": ORIGIN})
+    assert response.status_code == 401
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_same_origin_requests_get_no_cors_headers(client: httpx.Client) -> None:
+    response = client.post(PATHS["agno"], json=valid_body("agno"), headers={"Authorization": f"Bearer {TOKEN}"})
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_configured_origins_only() -> None:
+    with ServerThread(Settings(quiet=True, cors_origin="http://app.test, http://localhost:5173")) as server:
+        ok = httpx.options(server.url("agno") + "/memories", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+        assert ok.status_code == 204 and ok.headers["access-control-allow-origin"] == ORIGIN
+        assert ok.headers["vary"] == "Origin"
+        denied = httpx.options(server.url("agno") + "/memories", headers={"Origin": "http://evil.test", "Access-Control-Request-Method": "POST"})
+        assert denied.status_code == 403 and "access-control-allow-origin" not in denied.headers
+        post = httpx.post(server.url("agno") + "/memories", json=valid_body("agno"), headers={"Origin": "http://evil.test", "Authorization": f"Bearer {TOKEN}"})
+        assert "access-control-allow-origin" not in post.headers

@@ -1,0 +1,90 @@
+"""`--port-per-api`: each API also alone on its own port, under its spec's server path only."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from typing import Iterator
+
+import httpx
+import pytest
+
+from conftest import SPECS, TOKEN, valid_body
+
+
+def free_run(count: int) -> int:
+    """A base port with `count` free consecutive ports after it."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count > 65535:
+            continue
+        try:
+            held = []
+            for port in range(base, base + count):
+                sock = socket.socket()
+                held.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in held:
+                sock.close()
+    raise RuntimeError("no free port range")
+
+
+@pytest.fixture(scope="module")
+def ports() -> Iterator[tuple[int, int, str]]:
+    base = free_run(6)
+    main, per_api = base, base + 1
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "serve", "--specs", str(SPECS), "--port", str(main), "--port-per-api", str(per_api), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    banner = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = process.stdout.readline() if process.stdout else ""
+        banner.append(line)
+        if line.startswith("  index:"):
+            break
+    yield main, per_api, "".join(banner)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_banner_lists_the_per_api_ports_in_order(ports: tuple[int, int, str]) -> None:
+    _, per_api, banner = ports
+    assert f"agno          http://127.0.0.1:{per_api}\n" in banner
+    assert f"memoram       http://127.0.0.1:{per_api + 1}/api/v1\n" in banner
+    assert f"omi           http://127.0.0.1:{per_api + 4}\n" in banner
+
+
+@pytest.mark.parametrize(
+    ("offset", "vendor", "path", "status"),
+    [
+        (0, "agno", "/memories", 200),
+        (1, "memoram", "/api/v1/memory-blobs", 201),
+        (2, "memoryplugin", "/api/memory", 200),
+        (3, "mielto", "/api/v1/memories", 200),
+        (4, "omi", "/v1/dev/user/memories", 200),
+    ],
+)
+def test_each_api_answers_on_its_own_port(ports: tuple[int, int, str], offset: int, vendor: str, path: str, status: int) -> None:
+    _, per_api, _ = ports
+    response = httpx.post(f"http://127.0.0.1:{per_api + offset}{path}", json=valid_body(vendor), headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == status, response.text
+
+
+def test_an_api_port_serves_only_that_api(ports: tuple[int, int, str]) -> None:
+    main, per_api, _ = ports
+    assert httpx.post(f"http://127.0.0.1:{per_api}/api/memory", json={}).status_code == 404
+    assert httpx.get(f"http://127.0.0.1:{per_api}/__admin/health").status_code == 200
+    journal = httpx.get(f"http://127.0.0.1:{main}/__admin/requests", params={"api": "agno"}).json()["requests"]
+    assert journal and journal[-1]["path"] == "/agno/api/memory"
