@@ -293,7 +293,7 @@ def _with_defaults(body: Any, schema: Schema, faker: SchemaFaker) -> Mapping[str
     """The request as the vendor's server sees it: what was sent, plus declared defaults."""
     source = dict(body) if type(body) is dict else {}
     for name, prop in (schema.get("properties") or {}).items():
-        prop = faker.resolve(prop)
+        prop = faker.flatten(prop)
         if name not in source and "default" in prop:
             source[name] = copy.deepcopy(prop["default"])
     return source

@@ -74,13 +74,13 @@ def render(
     """
     if schema is None:
         return None
-    schema = faker.resolve(schema)
+    schema = faker.flatten(schema)
     properties: Mapping[str, Schema] = schema.get("properties") or {}
     if not properties:
         return problem.text if _allows(faker, schema, "string") else faker.value(schema)
     body: dict[str, Any] = {}
     for name, prop in properties.items():
-        value = _field(name, faker.resolve(prop), problem, faker, declared, example)
+        value = _field(name, faker.flatten(prop), problem, faker, declared, example)
         if value is not _SKIP:
             body[name] = value
     for name in schema.get("required", []):
@@ -130,7 +130,7 @@ def _item(schema: Schema, item: ErrorItem, faker: SchemaFaker) -> dict[str, Any]
     properties: Mapping[str, Schema] = schema.get("properties") or {}
     body: dict[str, Any] = {}
     for name, prop in properties.items():
-        prop = faker.resolve(prop)
+        prop = faker.flatten(prop)
         if name in _LOC_FIELDS and _allows(faker, prop, "array"):
             body[name] = list(item.loc)
         elif name in _LOC_FIELDS and _allows(faker, prop, "string"):
@@ -165,10 +165,10 @@ _STATUS_BY_KIND = {
 
 
 def _options(faker: SchemaFaker, schema: Schema) -> list[Schema]:
-    schema = faker.resolve(schema)
+    schema = faker.flatten(schema)
     alternatives = schema.get("anyOf") or schema.get("oneOf")
     if alternatives:
-        return [faker.resolve(option) for option in alternatives]
+        return [faker.flatten(option) for option in alternatives]
     return [schema]
 
 
@@ -197,7 +197,7 @@ def _list_item_schema(faker: SchemaFaker, schema: Schema) -> Schema | None:
     for option in _options(faker, schema):
         kinds = option.get("type")
         if kinds == "array" or (isinstance(kinds, list) and "array" in kinds):
-            items = faker.resolve(option.get("items") or {})
+            items = faker.flatten(option.get("items") or {})
             if "properties" in items:
                 return items
     return None

@@ -114,7 +114,7 @@ def load_api(path: Path) -> Api:
     raw = _parse(path, text)
     version = _openapi_version(path, raw)
     _validate(path, text, raw)
-    document = _resolve(path)
+    document = _resolve(path, raw)
     name = path.stem
     base_path = "/" + name + _server_path(document)
     operations = tuple(_operations(name, document))
@@ -186,26 +186,48 @@ def _validate(path: Path, text: str, raw: dict[str, Any]) -> None:
         raise SpecError(f"{path}:{where} invalid OpenAPI at {pointer}: {message}") from None
 
 
-def _resolve(path: Path) -> dict[str, Any]:
-    """Resolve every `$ref` with prance; recursive schemas keep their `$ref` instead of failing."""
-    from prance import ResolvingParser, ValidationError
-    from prance.util.resolver import keep_ref_on_recursion
+def _resolve(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    """Resolve every `$ref` with prance; recursive schemas keep their `$ref` instead of failing.
+
+    The document is already validated, so prance's resolver runs without its own validation.
+    """
+    from prance.util.resolver import RefResolver, keep_ref_on_recursion
     from prance.util.url import ResolutionError
 
     try:
-        parser = ResolvingParser(
-            url=str(path.resolve()),
-            backend="openapi-spec-validator",
+        resolver = RefResolver(
+            _wrap_ref_siblings(raw),
+            url=path.resolve().as_uri(),
             recursion_limit_handler=keep_ref_on_recursion,
             strict=False,
         )
+        resolver.resolve_references()
     except ResolutionError as exc:
         first = str(exc).splitlines()[0]
         raise SpecError(f"{path}: unresolvable $ref: {first}") from None
-    except ValidationError as exc:
-        first = (str(exc).splitlines() or ["invalid document"])[0]
-        raise SpecError(f"{path}: {first}") from None
-    return parser.specification
+    return resolver.specs
+
+
+_ANNOTATIONS = frozenset({"description", "title", "summary", "$comment", "example", "examples", "deprecated"})
+
+
+def _wrap_ref_siblings(node: Any) -> Any:
+    """`{$ref: X, default: d}` → `{allOf: [{$ref: X}], default: d}` for schema references.
+
+    OpenAPI 3.1 gives keywords beside a `$ref` their meaning (Omi's `category` carries its
+    `default` that way), but inlining the target would drop them. The `allOf` form is the
+    equivalent schema that survives resolution. Annotation-only siblings are left as they are.
+    """
+    if isinstance(node, list):
+        return [_wrap_ref_siblings(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    wrapped = {key: _wrap_ref_siblings(value) for key, value in node.items()}
+    ref = node.get("$ref")
+    if isinstance(ref, str) and "/schemas/" in ref and set(node) - {"$ref"} - _ANNOTATIONS:
+        del wrapped["$ref"]
+        wrapped["allOf"] = [{"$ref": ref}, *wrapped.get("allOf", [])]
+    return wrapped
 
 
 def _server_path(document: Mapping[str, Any]) -> str:
