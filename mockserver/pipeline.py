@@ -26,7 +26,7 @@ from .config import Settings
 from .generate import Schema, SchemaFaker
 from .hints import load_hints
 from .http import JSON, Request, Response, read_request, send_response
-from .journal import Journal, Record, entry_for
+from .journal import Journal, Record, compact, entry_for
 from .negotiation import Choice, PreferenceError, Preferences
 from .routing import ROUTING_CONTEXT
 from .specs import Api, Operation
@@ -113,7 +113,10 @@ class MockedApi:
         else:
             body = self.composer.body(op, choice.schema, request_body, choice.example)
             if op.method == "POST" and choice.status < 300:
-                self.journal.add_record(Record(self.api.name, self.composer.identity(op, body), body, request_body, time.time()))
+                data = dump(body)
+                record = Record(self.api.name, self.composer.identity(op, body), compact(data), compact(dump(request_body)), time.time())
+                self.journal.add_record(record)
+                return Response(choice.status, data, choice.media_type, parsed=body)
         return Response(choice.status, dump(body), choice.media_type, parsed=body)
 
     def error(

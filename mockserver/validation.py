@@ -28,6 +28,7 @@ from openapi_core.validation.schemas import (
 from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
 
 from .errors import ErrorItem
+from .fastpath import accelerator
 from .http import Request
 from .specs import Api, Operation
 
@@ -66,12 +67,19 @@ def _factories(openapi: str) -> tuple[SchemaValidatorsFactory, SchemaValidatorsF
 
 
 class SchemaCheck:
-    """One compiled schema: `errors(value, loc)` lists every violation as `ErrorItem`s."""
+    """One compiled schema: `errors(value, loc)` lists every violation as `ErrorItem`s.
 
-    def __init__(self, factory: SchemaValidatorsFactory, spec: SchemaPath, schema: SchemaPath) -> None:
+    openapi-core's validator decides; a jsonschema-rs accelerator answers first where it can be
+    trusted to accept exactly what openapi-core accepts (see `fastpath`).
+    """
+
+    def __init__(self, factory: SchemaValidatorsFactory, spec: SchemaPath, schema: SchemaPath, openapi: str) -> None:
         self._validator = factory.create(spec, schema).validator
+        self._accepts = accelerator(self._validator.schema, openapi, self._validator.format_checker)
 
     def errors(self, value: Any, loc: tuple[str | int, ...]) -> list[ErrorItem]:
+        if self._accepts is not None and self._accepts(value):
+            return []
         found: list[ErrorItem] = []
         for error in self._validator.iter_errors(value):
             found.extend(_describe(error, loc))
@@ -102,15 +110,15 @@ class RequestValidator:
     def __init__(self, api: Api, op: Operation, spec: SchemaPath) -> None:
         request_factory, _ = _factories(api.openapi)
         operation = spec / "paths" / op.path / op.method.lower()
-        self._parameters = [self._parameter(request_factory, spec, op, p) for p in op.parameters]
-        self._body = self._request_body(request_factory, spec, operation, op)
+        self._parameters = [self._parameter(api, request_factory, spec, op, p) for p in op.parameters]
+        self._body = self._request_body(api, request_factory, spec, operation, op)
 
     @staticmethod
     def _parameter(
-        factory: SchemaValidatorsFactory, spec: SchemaPath, op: Operation, param: Mapping[str, Any]
+        api: Api, factory: SchemaValidatorsFactory, spec: SchemaPath, op: Operation, param: Mapping[str, Any]
     ) -> _Parameter:
         schema: Mapping[str, Any] = param.get("schema") or {}
-        check = SchemaCheck(factory, spec, _param_schema_path(spec, op, param)) if "schema" in param else None
+        check = SchemaCheck(factory, spec, _param_schema_path(spec, op, param), api.openapi) if "schema" in param else None
         style_explode = param.get("explode", param.get("style", "form") == "form")
         items = schema.get("items") or {}
         return _Parameter(
@@ -125,7 +133,7 @@ class RequestValidator:
 
     @staticmethod
     def _request_body(
-        factory: SchemaValidatorsFactory, spec: SchemaPath, operation: SchemaPath, op: Operation
+        api: Api, factory: SchemaValidatorsFactory, spec: SchemaPath, operation: SchemaPath, op: Operation
     ) -> _Body | None:
         body = op.request_body
         if body is None:
@@ -135,7 +143,7 @@ class RequestValidator:
         for media_type, media in content.items():
             has_schema = isinstance(media, Mapping) and "schema" in media
             checks[media_type] = (
-                SchemaCheck(factory, spec, operation / "requestBody" / "content" / media_type / "schema")
+                SchemaCheck(factory, spec, operation / "requestBody" / "content" / media_type / "schema", api.openapi)
                 if has_schema and _is_json(media_type)
                 else None
             )
@@ -202,7 +210,7 @@ class ResponseValidator:
                     if isinstance(media, Mapping) and "schema" in media and _is_json(media_type):
                         key = (op.routing_id, status, media_type)
                         path = spec / "paths" / op.path / op.method.lower() / "responses" / status
-                        self._checks[key] = SchemaCheck(self._factory, spec, path / "content" / media_type / "schema")
+                        self._checks[key] = SchemaCheck(self._factory, spec, path / "content" / media_type / "schema", api.openapi)
 
     def errors(self, op: Operation, status_key: str, media_type: str, body: Any) -> list[ErrorItem]:
         check = self._checks.get((op.routing_id, status_key, media_type))

@@ -1,0 +1,80 @@
+"""An accelerator for the validators: jsonschema-rs may say "valid", never "invalid".
+
+Most traffic is valid, and jsonschema-rs judges a valid body in a few microseconds where the
+Python validator takes tens. It is *not* equivalent to openapi-core in general (OAS 3.0's
+`nullable`, `readOnly`/`writeOnly` and `discriminator`, regex dialects, `$ref` into the
+document), so it is only built for schemas whose every keyword it judges exactly as openapi-core
+does, with every `format` delegated to openapi-core's own format checker. When it accepts, the
+value is valid; when it rejects, or cannot judge a schema at all, openapi-core's validator
+decides and words the errors. The differential test against openapi-core keeps this honest.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import jsonschema_rs
+
+# Keywords jsonschema-rs evaluates exactly as openapi-core's validators do, per OpenAPI version.
+_PORTABLE = frozenset({
+    "type", "properties", "required", "items", "enum", "const", "minLength", "maxLength",
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems",
+    "maxItems", "uniqueItems", "minProperties", "maxProperties", "additionalProperties",
+    "anyOf", "oneOf", "allOf", "not", "format",
+    "title", "description", "default", "example", "examples", "deprecated", "$comment",
+})
+_OAS31_ONLY = frozenset({"readOnly", "writeOnly"})
+_SUBSCHEMA_MAPS = ("properties",)
+_SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf")
+_SUBSCHEMAS = ("items", "not", "additionalProperties")
+
+
+def accelerator(schema: Any, openapi: str, format_checker: Any) -> Callable[[Any], bool] | None:
+    """`is_valid` of a jsonschema-rs validator for `schema`, or None if it cannot be trusted."""
+    oas30 = openapi.startswith("3.0")
+    allowed = _PORTABLE if oas30 else _PORTABLE | _OAS31_ONLY
+    formats: set[str] = set()
+    if not _portable(schema, allowed, formats):
+        return None
+    draft = jsonschema_rs.Draft4Validator if oas30 else jsonschema_rs.Draft202012Validator
+    checks = {name: _delegate(format_checker, name) for name in formats}
+    try:
+        validator = draft(schema, validate_formats=True, formats=checks)
+    except (ValueError, TypeError, jsonschema_rs.ValidationError):
+        return None
+
+    def is_valid(value: Any) -> bool:
+        try:
+            return bool(validator.is_valid(value))
+        except (ValueError, TypeError, OverflowError):
+            return False
+
+    return is_valid
+
+
+def _portable(schema: Any, allowed: frozenset[str], formats: set[str]) -> bool:
+    if isinstance(schema, bool):
+        return True
+    if not isinstance(schema, Mapping):
+        return False
+    for key, value in schema.items():
+        if key.startswith("x-"):
+            continue
+        if key not in allowed:
+            return False
+        if key == "format":
+            formats.add(str(value))
+        elif key in _SUBSCHEMA_MAPS and not all(_portable(v, allowed, formats) for v in value.values()):
+            return False
+        elif key in _SUBSCHEMA_LISTS and not all(_portable(v, allowed, formats) for v in value):
+            return False
+        elif key in _SUBSCHEMAS and not isinstance(value, bool) and not _portable(value, allowed, formats):
+            return False
+    return True
+
+
+def _delegate(format_checker: Any, name: str) -> Callable[[str], bool]:
+    def check(value: str) -> bool:
+        return bool(format_checker.conforms(value, name))
+
+    return check
