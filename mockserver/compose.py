@@ -26,6 +26,7 @@ from typing import Any, Mapping
 
 from openapi_schema_validator import OAS30ReadValidator, OAS31Validator
 
+from .fastpath import accelerator
 from .generate import Schema, SchemaFaker, type_of
 from .hints import Hints
 from .specs import Api, Operation
@@ -83,6 +84,7 @@ class Composer:
     def __init__(self, api: Api, faker: SchemaFaker, hints: Hints) -> None:
         self._faker = faker
         self._hints = hints
+        self._openapi = api.openapi
         self._validator_cls = OAS30ReadValidator if api.openapi.startswith("3.0") else OAS31Validator
         self._validators: dict[int, Any] = {}
         self._plans: dict[tuple[int, str], tuple[_Field, ...]] = {}
@@ -243,13 +245,18 @@ class Composer:
 
     def _fits(self, value: Any, plan: _Field) -> bool:
         """Whether an echoed value is valid for the response field: a type check for plainly
-        typed fields, openapi-core's validator for anything with constraints."""
+        typed fields; for anything with constraints the jsonschema-rs accelerator, then
+        openapi-core's validator when the accelerator does not accept."""
         if plan.plain_types is not None:
             return isinstance(value, plan.plain_types) and not (type(value) is bool and bool not in plan.plain_types)
-        validator = self._validators.get(id(plan.schema))
-        if validator is None:
+        checks = self._validators.get(id(plan.schema))
+        if checks is None:
             validator = self._validator_cls(plan.schema, format_checker=OAS30ReadValidator.FORMAT_CHECKER)
-            self._validators[id(plan.schema)] = validator
+            checks = (accelerator(plan.schema, self._openapi, validator.format_checker), validator)
+            self._validators[id(plan.schema)] = checks
+        accepts, validator = checks
+        if accepts is not None and accepts(value):
+            return True
         try:
             return bool(validator.is_valid(value))
         except Exception:  # an unresolvable $ref inside a recursive schema: do not echo

@@ -58,6 +58,7 @@ class MockedApi:
         self.composer = Composer(api, self.faker, hints)
         self.error_style = _error_style(api)
         self.request_validators, self.response_validator = compile_api(api)
+        self.successes = {op.routing_id: negotiation.success(op) for op in api.operations}
         self.authenticators = {
             op.routing_id: Authenticator(op.security, api.security_schemes, policy)
             for op in api.operations
@@ -89,7 +90,7 @@ class MockedApi:
         if prefer.code is None and self.chaos.fails(self.streams.chaos):
             return self.error(op, negotiation.fault(op).status, errors.Problem("server", "Internal Server Error"))
         try:
-            choice = negotiation.preferred(op, prefer) if prefer.code else negotiation.success(op)
+            choice = negotiation.preferred(op, prefer) if prefer.code else self.successes[op.routing_id]
             response = self.respond(op, choice, prefer, None if problems else body)
         except PreferenceError as exc:
             return mock_error(str(exc))

@@ -64,7 +64,7 @@ class Streams:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def token(self, length: int = 12) -> str:
-        return "".join(self.rng.choice(_TOKEN_ALPHABET) for _ in range(length))
+        return "".join(self.rng.choices(_TOKEN_ALPHABET, k=length))
 
 
 def rfc3339(moment: dt.datetime) -> str:
