@@ -22,11 +22,12 @@ from .specs import Api
 class MockServer:
     """Serves every loaded API from one process."""
 
-    def __init__(self, apis: list[Api], settings: Settings) -> None:
+    def __init__(self, apis: list[Api], settings: Settings, journal: Journal | None = None) -> None:
+        """`journal` defaults to an in-process one; `--workers` passes a `SharedJournal`."""
         self.apis = apis
         self.settings = settings
         policy = AuthPolicy(settings.auth, load_tokens(FIXTURES, settings.tokens))
-        self.journal = Journal(settings.journal_size, _credential_names(apis))
+        self.journal = journal or Journal(settings.journal_size, credential_names(apis))
         self.pipeline = Pipeline(apis, settings, policy, self.journal)
         self.routed = mount(apis, self.pipeline)
         self.cors = Cors(settings.cors_origin)
@@ -106,7 +107,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _credential_names(apis: list[Api]) -> set[str]:
+def credential_names(apis: list[Api]) -> set[str]:
     """Header, query and cookie names that carry credentials in any API (masked in the journal)."""
     return {
         str(scheme.get("name"))

@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--latency", type=_latency, metavar="MS|LOW-HIGH", help="delay every answer by MS, or uniformly LOW to HIGH milliseconds (seeded)")
     serve.add_argument("--error-rate", type=_rate, default=0.0, metavar="P", help="answer this share (0..1) of valid requests with a declared 5xx (seeded)")
     serve.add_argument("--port-per-api", type=int, metavar="BASE", help="also serve API i (in the order printed) alone on port BASE+i under its spec's server path")
+    serve.add_argument("--workers", type=_positive, default=1, metavar="N", help="worker processes on the same port, sharing the journal through SQLite (default: %(default)s)")
     serve.add_argument("--admin-token", metavar="T", help="bearer token for /__admin/* (required to use it when --host is not a loopback address)")
     serve.add_argument(
         "--auth",
@@ -83,6 +84,13 @@ def _latency(text: str) -> tuple[float, float]:
         return parse_latency(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _rate(text: str) -> float:
@@ -121,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cors_origin=args.cors_origin,
         admin_token=args.admin_token,
         port_per_api=args.port_per_api,
+        workers=args.workers,
     )
     from .server import serve
 

@@ -44,3 +44,4 @@ class Settings:
     cors_origin: str = "*"
     admin_token: str | None = None
     port_per_api: int | None = None
+    workers: int = 1

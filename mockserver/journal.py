@@ -79,6 +79,16 @@ class Journal:
     def clear_requests(self) -> None:
         self._entries.clear()
 
+    def generation(self) -> int:
+        """Changes whenever another process resets the mock (see `SharedJournal`)."""
+        return 0
+
+    def _entry_rows(self) -> list[Entry]:
+        return list(self._entries)
+
+    def _record_rows(self) -> list[Record]:
+        return list(self._records)
+
     def requests(
         self,
         api: str | None = None,
@@ -90,7 +100,7 @@ class Journal:
         """Entries matching every given filter, oldest first, as JSON-ready dicts."""
         chosen = [
             e
-            for e in list(self._entries)
+            for e in self._entry_rows()
             if (api is None or e.api == api)
             and (method is None or e.method == method.upper())
             and (path is None or e.path == path)
@@ -102,7 +112,7 @@ class Journal:
 
     def records(self, api: str | None = None, user_id: str | None = None) -> list[dict[str, Any]]:
         found = []
-        for record in list(self._records):
+        for record in self._record_rows():
             if api is not None and record.api != api:
                 continue
             created = _decode(record.response)

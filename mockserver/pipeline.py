@@ -188,6 +188,7 @@ class Pipeline:
         self.apis = {api.base_path: MockedApi(api, settings, policy, journal) for api in apis}
         self.quiet = settings.quiet
         self.journal = journal
+        self._generation = journal.generation()
 
     def reset(self) -> None:
         """Restart every API's random streams and clock (seeded servers repeat themselves)."""
@@ -202,6 +203,10 @@ class Pipeline:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
+        generation = self.journal.generation()
+        if generation != self._generation:  # another worker process reset the mock
+            self._generation = generation
+            self.reset()
         routing = (scope.get("extensions") or {}).get(ROUTING_CONTEXT) or {}
         mocked = self.apis.get(routing.get("api_base_path", ""))
         request = await read_request(scope, receive)

@@ -2,19 +2,32 @@
 
 One uvicorn server owns every socket: the main port and, with `--port-per-api BASE`, one more per
 API. The app tells them apart by the local port, so start-up, shutdown and signals stay single.
+With `--workers N`, uvicorn's supervisor runs N processes on those same sockets; each builds its
+own app from the settings passed in the environment and shares one SQLite journal.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import shutil
 import socket
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-from .app import MockServer, is_loopback
+from .app import MockServer, credential_names, is_loopback
 from .config import Settings
-from .specs import Api
+from .faults import Chaos
+from .specs import Api, load_directory
+
+_WORKER_SETTINGS = "MOCKSERVER_WORKER_SETTINGS"
+_WORKER_JOURNAL = "MOCKSERVER_WORKER_JOURNAL"
+_WORKER_FACTORY = "mockserver.server:worker_app"
 
 
 class _AnnouncingServer(uvicorn.Server):
@@ -80,15 +93,65 @@ def _config(app: Any, host: str, port: int) -> uvicorn.Config:
 
 
 def serve(apis: list[Api], settings: Settings) -> int:
-    app = MockServer(apis, settings)
-    config = _config(app, settings.host, settings.port)
-    server = _AnnouncingServer(config, apis, settings)
+    ports = [settings.port]
+    if settings.port_per_api is not None:
+        ports += [settings.port_per_api + i for i in range(len(apis))]
     try:
-        sockets = [config.bind_socket()]
-        if settings.port_per_api is not None:
-            sockets += [_config(app, settings.host, settings.port_per_api + i).bind_socket() for i in range(len(apis))]
+        sockets = [_config(_WORKER_FACTORY, settings.host, port).bind_socket() for port in ports]
     except SystemExit:
         print(f"mockserver: could not listen on {settings.host} (port in use or not permitted)", file=sys.stderr)
         return 1
+    if settings.workers > 1:
+        return _serve_workers(apis, settings, sockets)
+    server = _AnnouncingServer(_config(MockServer(apis, settings), settings.host, settings.port), apis, settings)
     server.run(sockets=sockets)
     return 0 if server.started else 1
+
+
+def _serve_workers(apis: list[Api], settings: Settings, sockets: list[socket.socket]) -> int:
+    """N worker processes on the bound sockets; the banner is printed once they are spawned
+    (connections made meanwhile wait in the listen backlog)."""
+    from uvicorn.supervisors import Multiprocess
+
+    folder = Path(tempfile.mkdtemp(prefix="mockserver-journal-"))
+    os.environ[_WORKER_SETTINGS] = _encode(settings)
+    os.environ[_WORKER_JOURNAL] = str(folder)
+    config = _config(_WORKER_FACTORY, settings.host, settings.port)
+    config.factory = True
+    config.workers = settings.workers
+    port = int(sockets[0].getsockname()[1])
+    print(announcement(apis, settings, port) + f"\n  {settings.workers} worker processes, one shared journal", flush=True)
+    try:
+        Multiprocess(config, sockets=sockets).run()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+def worker_app() -> MockServer:
+    """The app of one `--workers` process (uvicorn imports and calls this factory)."""
+    from .shared_journal import SharedJournal
+
+    settings = _decode(os.environ[_WORKER_SETTINGS])
+    apis = load_directory(settings.specs)
+    journal = SharedJournal(Path(os.environ[_WORKER_JOURNAL]), settings.journal_size, credential_names(apis))
+    return MockServer(apis, settings, journal)
+
+
+def _encode(settings: Settings) -> str:
+    fields = dataclasses.asdict(settings)
+    fields["specs"] = str(settings.specs)
+    return json.dumps(fields)
+
+
+def _decode(text: str) -> Settings:
+    fields = json.loads(text)
+    chaos = fields.pop("chaos")
+    return Settings(
+        **{
+            **fields,
+            "specs": Path(fields["specs"]),
+            "tokens": tuple(fields["tokens"]),
+            "chaos": Chaos(latency=tuple(chaos["latency"]) if chaos["latency"] else None, error_rate=chaos["error_rate"]),
+        }
+    )
