@@ -125,7 +125,7 @@ class Authenticator:
             decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             return Denial("Invalid authorization header", challenge)
-        user, colon, password = decoded.partition(":")
+        _user, colon, password = decoded.partition(":")
         if not colon:
             return Denial("Invalid authorization header", challenge)
         if not (self._policy.accepts(decoded) or self._policy.accepts(password)):

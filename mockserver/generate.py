@@ -187,13 +187,13 @@ def _bounds(schema: Schema, integer: bool) -> tuple[float, float]:
         low = ex_low + step if low is None else max(low, ex_low + step)
     if isinstance(ex_high, (int, float)) and not isinstance(ex_high, bool):
         high = ex_high - step if high is None else min(high, ex_high - step)
-    if low is None and high is None:
-        return (1, 100) if integer else (0.0, 1.0)
-    if low is None:
+    if low is not None and high is not None:
+        return low, high
+    if high is not None:
         return high - 100, high
-    if high is None:
+    if low is not None:
         return low, low + 100
-    return low, high
+    return (1, 100) if integer else (0.0, 1.0)
 
 
 def _fits(text: str, schema: Schema) -> bool:

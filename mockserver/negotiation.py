@@ -14,7 +14,6 @@ from .generate import Schema
 from .specs import Operation
 
 _JSON_MARKERS = ("json",)
-JSON_TYPE = "application/json"
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,6 @@ class Operation:
     api: str
     method: str
     path: str
-    operation_id: str
     routing_id: str
     spec: Mapping[str, Any]
     parameters: tuple[Mapping[str, Any], ...]
@@ -258,7 +257,6 @@ def _operations(api: str, document: Mapping[str, Any]) -> Iterable[Operation]:
                 api=api,
                 method=method.upper(),
                 path=path,
-                operation_id=str(spec.get("operationId") or f"{method} {path}"),
                 routing_id=f"{method.upper()} {path}",
                 spec=spec,
                 parameters=tuple(parameters + list(own)),

@@ -202,7 +202,6 @@ class ResponseValidator:
 
     def __init__(self, api: Api, spec: SchemaPath) -> None:
         _, self._factory = _factories(api.openapi)
-        self._spec = spec
         self._checks: dict[tuple[str, str, str], SchemaCheck] = {}
         for op in api.operations:
             for status, response in op.responses.items():
@@ -229,11 +228,11 @@ def _param_schema_path(spec: SchemaPath, op: Operation, param: Mapping[str, Any]
     key = (param.get("name"), param.get("in"))
     for base in (spec / "paths" / op.path / op.method.lower(), spec / "paths" / op.path):
         declared = (base / "parameters").read_value() if "parameters" in base else []
-        for index, candidate in enumerate(declared):
-            resolved = (base / "parameters" / index)
+        for index in range(len(declared)):
+            resolved = base / "parameters" / index
             with resolved.resolve() as found:
                 contents = found.contents
-            if (contents.get("name"), contents.get("in")) == key:
+            if isinstance(contents, Mapping) and (contents.get("name"), contents.get("in")) == key:
                 return resolved / "schema"
     raise LookupError(f"parameter {key} not found in {op.routing_id}")
 
@@ -330,42 +329,39 @@ def _describe(error: ValidationError, loc: tuple[str | int, ...]) -> list[ErrorI
     return [ErrorItem(where, *_keyword_message(keyword, value, error))]
 
 
+_KEYWORD_MESSAGES: dict[str, tuple[str, str]] = {
+    "minLength": ("String should have at least {value} character{s}", "string_too_short"),
+    "maxLength": ("String should have at most {value} character{s}", "string_too_long"),
+    "pattern": ("String should match pattern '{value}'", "string_pattern_mismatch"),
+    "const": ("Input should be {value!r}", "literal_error"),
+    "minimum": ("Input should be greater than or equal to {value}", "greater_than_equal"),
+    "maximum": ("Input should be less than or equal to {value}", "less_than_equal"),
+    "exclusiveMinimum": ("Input should be greater than {value}", "greater_than"),
+    "exclusiveMaximum": ("Input should be less than {value}", "less_than"),
+    "multipleOf": ("Input should be a multiple of {value}", "multiple_of"),
+    "minItems": ("List should have at least {value} item{s}", "too_short"),
+    "maxItems": ("List should have at most {value} item{s}", "too_long"),
+    "uniqueItems": ("List should have unique items", "unique_items"),
+    "additionalProperties": ("Extra inputs are not permitted", "extra_forbidden"),
+    "unevaluatedProperties": ("Extra inputs are not permitted", "extra_forbidden"),
+    "minProperties": ("Dictionary should have at least {value} item{s}", "too_short"),
+    "maxProperties": ("Dictionary should have at most {value} item{s}", "too_long"),
+}
+_BOUND_OF = {"exclusiveMinimum": "minimum", "exclusiveMaximum": "maximum"}
+
+
 def _keyword_message(keyword: str, value: Any, error: ValidationError) -> tuple[str, str]:
-    if keyword == "minLength":
-        return f"String should have at least {value} character{'s' * (value != 1)}", "string_too_short"
-    if keyword == "maxLength":
-        return f"String should have at most {value} character{'s' * (value != 1)}", "string_too_long"
-    if keyword == "pattern":
-        return f"String should match pattern '{value}'", "string_pattern_mismatch"
+    """pydantic's wording of a failed keyword; unknown keywords keep jsonschema's message."""
     if keyword == "enum":
         choices = [repr(v) if isinstance(v, str) else orjson.dumps(v).decode() for v in value]
         listed = choices[0] if len(choices) == 1 else ", ".join(choices[:-1]) + " or " + choices[-1]
         return f"Input should be {listed}", "enum"
-    if keyword == "const":
-        return f"Input should be {value!r}", "literal_error"
-    if keyword == "minimum":
-        return f"Input should be greater than or equal to {value}", "greater_than_equal"
-    if keyword == "maximum":
-        return f"Input should be less than or equal to {value}", "less_than_equal"
-    if keyword == "exclusiveMinimum":
-        return f"Input should be greater than {error.schema.get('minimum', value) if value is True else value}", "greater_than"
-    if keyword == "exclusiveMaximum":
-        return f"Input should be less than {error.schema.get('maximum', value) if value is True else value}", "less_than"
-    if keyword == "multipleOf":
-        return f"Input should be a multiple of {value}", "multiple_of"
-    if keyword == "minItems":
-        return f"List should have at least {value} item{'s' * (value != 1)}", "too_short"
-    if keyword == "maxItems":
-        return f"List should have at most {value} item{'s' * (value != 1)}", "too_long"
-    if keyword == "uniqueItems":
-        return "List should have unique items", "unique_items"
-    if keyword in ("additionalProperties", "unevaluatedProperties"):
-        return "Extra inputs are not permitted", "extra_forbidden"
-    if keyword == "minProperties":
-        return f"Dictionary should have at least {value} items", "too_short"
-    if keyword == "maxProperties":
-        return f"Dictionary should have at most {value} items", "too_long"
-    return error.message, "value_error"
+    if keyword not in _KEYWORD_MESSAGES:
+        return error.message, "value_error"
+    if value is True and keyword in _BOUND_OF:  # OpenAPI 3.0: the bound lives in minimum/maximum
+        value = error.schema.get(_BOUND_OF[keyword], value)
+    template, kind = _KEYWORD_MESSAGES[keyword]
+    return template.format(value=value, s="" if value == 1 else "s"), kind
 
 
 def _best_branch(error: ValidationError, loc: tuple[str | int, ...]) -> list[ErrorItem]:
