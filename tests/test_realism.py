@@ -184,3 +184,16 @@ def test_traffic_on_one_api_does_not_change_another_apis_answers() -> None:
 def test_seeded_clock_starts_at_a_fixed_instant() -> None:
     (body,) = run_requests(Settings(specs=SPECS, quiet=True, seed=1), [("omi", valid_body("omi"), {})])
     assert b'"created_at":"2025-03-01T09:' in body
+
+
+def test_locale_picks_fakers_locale_for_invented_values() -> None:
+    from faker.providers.address.de_DE import Provider as GermanAddresses
+
+    from mockserver.hints import load_hints
+    from mockserver.streams import Streams
+    from mockserver.text import Inventor
+
+    inventor = Inventor(load_hints(), Streams("x", 3, "de_DE"))
+    story = inventor.story()
+    cities = {inventor.string("city", {}, story) for _ in range(20)}
+    assert cities <= set(GermanAddresses.cities)
