@@ -94,9 +94,7 @@ class MockServer:
 
 def admin_guard(settings: Settings) -> admin.Guard:
     """Admin is open on loopback; elsewhere it needs `--admin-token`, or is closed (403)."""
-    if is_loopback(settings.host):
-        return admin.Guard(open=True, token=settings.admin_token)
-    return admin.Guard(open=False, token=settings.admin_token)
+    return admin.Guard(open=is_loopback(settings.host), token=settings.admin_token)
 
 
 def is_loopback(host: str) -> bool:

@@ -105,10 +105,14 @@ class Composer:
             value = pending.pop(0)
             if type(value) is dict:
                 for name, item in value.items():
-                    if name in self._hints.ids or name in (f"{resource}_id", f"{resource}Id"):
+                    if self._is_id(name, resource):
                         return item
                 pending.extend(value.values())
         return None
+
+    def _is_id(self, name: str, resource: str) -> bool:
+        """Whether `name` holds the id the server assigns to a created `resource`."""
+        return name in self._hints.ids or name in (f"{resource}_id", f"{resource}Id", f"{resource}_uuid")
 
     def _request_facts(self, op: Operation) -> tuple[Schema, frozenset[str], str, str]:
         if op.routing_id not in self._requests:
@@ -167,7 +171,7 @@ class Composer:
             echo_keys=self._hints.echo_keys(name),
             plain_types=_plain_types(flat, self._faker),
             nested=kind == "object" and "properties" in real,
-            is_id=name in self._hints.ids or name in (f"{resource}_id", f"{resource}Id", f"{resource}_uuid"),
+            is_id=self._is_id(name, resource),
             is_timestamp=name in self._hints.timestamps and kind == "string",
             derived_from=derived.group(1) + "s" if derived and kind == "array" else None,
             is_message=name in self._hints.message_fields and kind == "string" and "enum" not in real,
