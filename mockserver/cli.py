@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .auth import ENV_TOKENS, MODES
+from .validator.security import ENV_TOKENS, MODES
 from .config import Settings, default_specs
-from .faults import Chaos, parse_latency, parse_rate
-from .gaps import spec_gaps
-from .specs import Api, SpecError, load_directory
+from .mocker.faults import Chaos, parse_latency, parse_rate
+from .spec.gaps import spec_gaps
+from .spec.loader import Api, SpecError, load_directory
 
 EXIT_SPEC_ERROR = 2
 
@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         port_per_api=args.port_per_api,
         workers=args.workers,
     )
-    from .server import serve
+    from .server.run import serve
 
     return serve(apis, settings)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .faults import Chaos
+from .mocker.faults import Chaos
 
 _PACKAGE = Path(__file__).resolve().parent
 

@@ -13,8 +13,8 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 from mockserver.config import FIXTURES
-from mockserver.pytest_plugin import MockServerFixture
-from mockserver.specs import Api, load_directory
+from mockserver.testing.pytest_plugin import MockServerFixture
+from mockserver.spec.loader import Api, load_directory
 
 pytest_plugins = ["pytester"]
 

@@ -12,8 +12,8 @@ from openapi_core import OpenAPI
 
 from conftest import SPECS, assert_valid_response
 from mockserver.config import Settings
-from mockserver.specs import load_directory
-from mockserver.testing import ServerThread
+from mockserver.spec.loader import load_directory
+from mockserver.testing.thread import ServerThread
 
 PETSTORE = Path(__file__).parent / "data" / "petstore.yaml"
 

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import TOKEN
 from mockserver.config import Settings
-from mockserver.testing import ServerThread
+from mockserver.testing.thread import ServerThread
 
 SECURED = Path(__file__).parent / "data" / "secured.yaml"
 

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import TOKEN, valid_body
 from mockserver.config import Settings
-from mockserver.testing import ServerThread
+from mockserver.testing.thread import ServerThread
 from test_serving import PATHS
 
 ORIGIN = "http://localhost:5173"

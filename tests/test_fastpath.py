@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SPECS
-from mockserver.auth import AuthPolicy
+from mockserver.validator.security import AuthPolicy
 from mockserver.config import Settings
-from mockserver.journal import Journal
-from mockserver.pipeline import MockedApi
-from mockserver.specs import load_api
-from mockserver.validation import SchemaCheck, compile_api
+from mockserver.journal.memory import Journal
+from mockserver.server.pipeline import MockedApi
+from mockserver.spec.loader import load_api
+from mockserver.validator.request import SchemaCheck, compile_api
 
 DATA = Path(__file__).parent / "data"
 DOCUMENTS = sorted(SPECS.glob("*.yaml")) + [DATA / "petstore.yaml", DATA / "boundaries.yaml", DATA / "boundaries30.yaml"]

@@ -10,14 +10,14 @@ import httpx
 import pytest
 
 from conftest import SPECS, TOKEN, valid_body
-from mockserver.auth import AuthPolicy
+from mockserver.validator.security import AuthPolicy
 from mockserver.config import Settings
-from mockserver.faults import Chaos, parse_latency, parse_rate
-from mockserver.http import Request
-from mockserver.journal import Journal
-from mockserver.pipeline import MockedApi
-from mockserver.specs import load_api
-from mockserver.testing import ServerThread
+from mockserver.mocker.faults import Chaos, parse_latency, parse_rate
+from mockserver.server.http import Request
+from mockserver.journal.memory import Journal
+from mockserver.server.pipeline import MockedApi
+from mockserver.spec.loader import load_api
+from mockserver.testing.thread import ServerThread
 from test_serving import PATHS
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

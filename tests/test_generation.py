@@ -21,12 +21,13 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 from conftest import SPECS
-from mockserver import errors, negotiation
-from mockserver.auth import AuthPolicy
+from mockserver.mocker import error_bodies as errors
+from mockserver.mocker import negotiator as negotiation
+from mockserver.validator.security import AuthPolicy
 from mockserver.config import Settings
-from mockserver.journal import Journal
-from mockserver.pipeline import MockedApi
-from mockserver.specs import Api, Operation, load_api
+from mockserver.journal.memory import Journal
+from mockserver.server.pipeline import MockedApi
+from mockserver.spec.loader import Api, Operation, load_api
 
 DATA = Path(__file__).parent / "data"
 DOCUMENTS = sorted(SPECS.glob("*.yaml")) + [DATA / "petstore.yaml", DATA / "boundaries.yaml", DATA / "boundaries30.yaml"]

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import TOKEN, VENDORS, valid_body
 from mockserver.config import Settings
-from mockserver.pytest_plugin import MockServerFixture
-from mockserver.testing import ServerThread
+from mockserver.testing.pytest_plugin import MockServerFixture
+from mockserver.testing.thread import ServerThread
 from test_serving import PATHS
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -100,8 +100,8 @@ def test_journal_is_a_bounded_ring_buffer() -> None:
 
 
 def test_api_keys_in_headers_and_query_are_masked() -> None:
-    from mockserver.journal import Journal, entry_for, mask
-    from mockserver.http import Request, Response
+    from mockserver.journal.memory import Journal, entry_for, mask
+    from mockserver.server.http import Request, Response
 
     journal = Journal(10, ["X-API-Key", "api_key"])
     request = Request("GET", "/v1/x", "api_key=secret-value&q=1", {"x-api-key": "abcdefgh", "cookie": "s=1234567"}, b"")

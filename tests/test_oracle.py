@@ -25,9 +25,9 @@ from openapi_core.validation.request.exceptions import (
 )
 
 from conftest import TOKEN, VENDORS, valid_body
-from mockserver.http import Request
-from mockserver.specs import Api
-from mockserver.validation import compile_api
+from mockserver.server.http import Request
+from mockserver.spec.loader import Api
+from mockserver.validator.request import compile_api
 
 from test_serving import PATHS
 

@@ -12,7 +12,7 @@ from openapi_core import OpenAPI
 
 from conftest import TOKEN, assert_valid_response, valid_body
 from mockserver.config import Settings
-from mockserver.testing import ServerThread
+from mockserver.testing.thread import ServerThread
 from test_serving import PATHS
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -14,7 +14,7 @@ from faker.providers.lorem.en_US import Provider as Lorem
 
 from conftest import SPECS, TOKEN, valid_body
 from mockserver.config import Settings
-from mockserver.testing import ServerThread
+from mockserver.testing.thread import ServerThread
 from test_serving import PATHS
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -189,9 +189,9 @@ def test_seeded_clock_starts_at_a_fixed_instant() -> None:
 def test_locale_picks_fakers_locale_for_invented_values() -> None:
     from faker.providers.address.de_DE import Provider as GermanAddresses
 
-    from mockserver.hints import load_hints
-    from mockserver.streams import Streams
-    from mockserver.text import Inventor
+    from mockserver.mocker.hints import load_hints
+    from mockserver.mocker.streams import Streams
+    from mockserver.mocker.text import Inventor
 
     inventor = Inventor(load_hints(), Streams("x", 3, "de_DE"))
     story = inventor.story()

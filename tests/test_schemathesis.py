@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import TOKEN, VENDORS
-from mockserver.specs import Api
-from mockserver.pytest_plugin import MockServerFixture
+from mockserver.spec.loader import Api
+from mockserver.testing.pytest_plugin import MockServerFixture
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 ALLOWED = {"mielto": [("ST103", "Received: 401")]}

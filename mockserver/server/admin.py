@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl
 import orjson
 
 from .http import Request, Response
-from .journal import Journal
-from .specs import Api
+from ..journal.memory import Journal
+from ..spec.loader import Api
 
 ADMIN_PREFIX = "/__admin"
 

@@ -20,7 +20,7 @@ from connexion.resolver import Resolver
 from connexion.spec import OpenAPISpecification
 from starlette.types import ASGIApp
 
-from .specs import Api
+from ..spec.loader import Api
 
 ROUTING_CONTEXT = "connexion_routing"
 

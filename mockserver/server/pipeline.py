@@ -19,20 +19,22 @@ from typing import Any
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from . import errors, negotiation
-from .auth import Authenticator, AuthPolicy
-from .compose import Composer
-from .config import Settings
-from .generate import Schema, SchemaFaker
-from .hints import load_hints
+from ..mocker import error_bodies as errors
+
+from ..mocker import negotiator as negotiation
+from ..validator.security import Authenticator, AuthPolicy
+from ..mocker.composer import Composer
+from ..config import Settings
+from ..mocker.generator import Schema, SchemaFaker
+from ..mocker.hints import load_hints
 from .http import JSON, Request, Response, read_request, send_response
-from .journal import Journal, Record, compact, entry_for
-from .negotiation import Choice, PreferenceError, Preferences
+from ..journal.memory import Journal, Record, compact, entry_for
+from ..mocker.negotiator import Choice, PreferenceError, Preferences
 from .routing import ROUTING_CONTEXT
-from .specs import Api, Operation
-from .streams import Streams
-from .text import Inventor
-from .validation import compile_api
+from ..spec.loader import Api, Operation
+from ..mocker.streams import Streams
+from ..mocker.text import Inventor
+from ..validator.request import compile_api
 
 MOCK_ERROR_HEADER = "X-Mock-Error"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import uvicorn
 
-from .app import MockServer
-from .config import Settings
-from .server import uvicorn_options
-from .specs import Api, load_directory
+from ..server.app import MockServer
+from ..config import Settings
+from ..server.run import uvicorn_options
+from ..spec.loader import Api, load_directory
 
 
 class ServerThread:

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from .http import Request, Response
+from ..server.http import Request, Response
 
 _USER_FIELDS = ("user_id", "userId")
 _ALWAYS_SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-auth-token"})

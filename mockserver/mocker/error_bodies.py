@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .generate import Schema, SchemaFaker
+from .generator import Schema, SchemaFaker
 
 CODES = {
     "validation": "VALIDATION_ERROR",

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .generate import Schema
-from .specs import Operation
+from .generator import Schema
+from ..spec.loader import Operation
 
 _JSON_MARKERS = ("json",)
 

@@ -6,8 +6,8 @@ document says so; the mock does the same, and this module lists where it has to 
 
 from __future__ import annotations
 
-from .negotiation import declared_key, error_status
-from .specs import Api, Operation
+from ..mocker.negotiator import declared_key, error_status
+from .loader import Api, Operation
 
 
 def spec_gaps(api: Api) -> list[str]:

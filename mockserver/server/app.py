@@ -9,15 +9,17 @@ import time
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
-from . import admin, errors
-from .auth import AuthPolicy, load_tokens
-from .config import FIXTURES, Settings
+from . import admin
+
+from ..mocker import error_bodies as errors
+from ..validator.security import AuthPolicy, load_tokens
+from ..config import FIXTURES, Settings
 from .cors import Cors, origin_of
 from .http import read_request, send_response
-from .journal import Journal
+from ..journal.memory import Journal
 from .pipeline import Pipeline, plain_error
 from .routing import mount
-from .specs import Api
+from ..spec.loader import Api
 
 
 class MockServer:

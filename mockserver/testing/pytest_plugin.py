@@ -17,9 +17,9 @@ from typing import Any, Iterator
 
 import pytest
 
-from .config import Settings, default_specs
-from .faults import Chaos, parse_latency, parse_rate
-from .testing import ServerThread
+from ..config import Settings, default_specs
+from ..mocker.faults import Chaos, parse_latency, parse_rate
+from .thread import ServerThread
 
 _INI = {
     "mockserver_specs": "directory of OpenAPI documents (default: ./specs, else the bundled vendor specs)",

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from .config import FIXTURES
+from ..config import FIXTURES
 
 
 @dataclass(frozen=True)

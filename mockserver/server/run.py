@@ -21,13 +21,13 @@ from typing import Any
 import uvicorn
 
 from .app import MockServer, credential_names, is_loopback
-from .config import Settings
-from .faults import Chaos
-from .specs import Api, load_directory
+from ..config import Settings
+from ..mocker.faults import Chaos
+from ..spec.loader import Api, load_directory
 
 _WORKER_SETTINGS = "MOCKSERVER_WORKER_SETTINGS"
 _WORKER_JOURNAL = "MOCKSERVER_WORKER_JOURNAL"
-_WORKER_FACTORY = "mockserver.server:worker_app"
+_WORKER_FACTORY = "mockserver.server.run:worker_app"
 
 
 class _AnnouncingServer(uvicorn.Server):
@@ -130,7 +130,7 @@ def _serve_workers(apis: list[Api], settings: Settings, sockets: list[socket.soc
 
 def worker_app() -> MockServer:
     """The app of one `--workers` process (uvicorn imports and calls this factory)."""
-    from .shared_journal import SharedJournal
+    from ..journal.shared import SharedJournal
 
     settings = _decode(os.environ[_WORKER_SETTINGS])
     apis = load_directory(settings.specs)

@@ -27,10 +27,10 @@ from openapi_core.validation.schemas import (
 )
 from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
 
-from .errors import ErrorItem
+from ..mocker.error_bodies import ErrorItem
 from .fastpath import accelerator
-from .http import Request
-from .specs import Api, Operation
+from ..server.http import Request
+from ..spec.loader import Api, Operation
 
 _LOCATIONS = {"query": "query", "header": "header", "path": "path", "cookie": "cookie"}
 

@@ -26,10 +26,10 @@ from typing import Any, Mapping
 
 from openapi_schema_validator import OAS30ReadValidator, OAS31Validator
 
-from .fastpath import accelerator
-from .generate import Schema, SchemaFaker, type_of
+from ..validator.fastpath import accelerator
+from .generator import Schema, SchemaFaker, type_of
 from .hints import Hints
-from .specs import Api, Operation
+from ..spec.loader import Api, Operation
 from .streams import rfc3339
 from .text import Story
 

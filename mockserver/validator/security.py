@@ -18,7 +18,7 @@ from typing import Iterable, Mapping
 
 import yaml
 
-from .http import Request
+from ..server.http import Request
 
 MODES = ("tokens", "any", "off")
 ENV_TOKENS = "MOCKSERVER_TOKENS"

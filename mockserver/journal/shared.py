@@ -20,7 +20,7 @@ from typing import Iterable
 
 import orjson
 
-from .journal import Entry, Journal, Record
+from .memory import Entry, Journal, Record
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
