@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -11,7 +12,7 @@ from .validator.security import ENV_TOKENS, MODES
 from .config import Settings, default_specs
 from .mocker.faults import Chaos, parse_latency, parse_rate
 from .spec.gaps import spec_gaps
-from .spec.loader import Api, SpecError, load_directory
+from .spec import Api, SpecError, load_directory, placed_nits
 
 EXIT_SPEC_ERROR = 2
 
@@ -54,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=_positive, default=1, metavar="N", help="worker processes on the same port, sharing the journal through SQLite (default: %(default)s)")
     serve.add_argument("--admin-token", metavar="T", help="bearer token for /__admin/* (required to use it when --host is not a loopback address)")
     serve.add_argument(
+        "--max-body",
+        type=_size,
+        default=10 * 1024 * 1024,
+        metavar="SIZE",
+        help="largest request body accepted, in bytes or with a K/M/G suffix; larger ones get 413 (default: 10M)",
+    )
+    serve.add_argument(
         "--auth",
         choices=MODES,
         default="tokens",
@@ -70,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_specs_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse documents with any OpenAPI violation (by default they are served and the violations listed)",
+    )
     parser.add_argument(
         "--specs",
         type=Path,
@@ -93,6 +106,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _size(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+)\s*([kmg]?)i?b?\s*", text.lower())
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected a size such as 1048576, 512K or 10M, not {text!r}")
+    return int(match.group(1)) * 1024 ** " kmg".index(match.group(2) or " ")
+
+
 def _rate(text: str) -> float:
     try:
         return parse_rate(text)
@@ -104,17 +124,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     specs = args.specs or default_specs()
     try:
-        apis = load_directory(specs)
+        apis = load_directory(specs, strict=args.strict)
     except SpecError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
+        for line in exc.details:
+            print(f"  {line}", file=sys.stderr)
         return EXIT_SPEC_ERROR
     if args.command == "check":
-        print(check_table(apis))
-        gaps = [gap for api in apis for gap in spec_gaps(api)]
-        print(f"\nSpec gaps ({len(gaps)}):" if gaps else "\nSpec gaps: none")
-        for gap in gaps:
-            print(f"  {gap}")
+        print(check_report(apis))
         return 0
+    for api in apis:
+        if api.nits:
+            print(f"mockserver: warning: {nits_summary(api)}", file=sys.stderr)
     settings = Settings(
         specs=specs,
         host=args.host,
@@ -130,10 +151,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         admin_token=args.admin_token,
         port_per_api=args.port_per_api,
         workers=args.workers,
+        max_body=args.max_body,
+        strict=args.strict,
     )
     from .server.run import serve
 
     return serve(apis, settings)
+
+
+def check_report(apis: list[Api]) -> str:
+    """What `mockserver check` prints: the table, every nit with its position, the spec gaps."""
+    lines = [check_table(apis)]
+    nits = [nit for api in apis for nit in placed_nits(api)]
+    lines.append(f"\nSpec problems served anyway ({len(nits)}; --strict refuses them):" if nits else "\nSpec problems: none")
+    lines += [f"  {nit}" for nit in nits]
+    gaps = [gap for api in apis for gap in spec_gaps(api)]
+    lines.append(f"\nSpec gaps ({len(gaps)}):" if gaps else "\nSpec gaps: none")
+    lines += [f"  {gap}" for gap in gaps]
+    return "\n".join(lines)
+
+
+def nits_summary(api: Api) -> str:
+    """One line for `serve`: how many problems a served document has, and the first of them."""
+    count = len(api.nits)
+    first = api.nits[0]
+    return (
+        f"{api.source}: {count} spec problem{'s' if count != 1 else ''} served anyway "
+        f"(first: {first.pointer or '(root)'}: {first.message}); 'mockserver check' lists them, --strict refuses them"
+    )
 
 
 def check_table(apis: list[Api]) -> str:

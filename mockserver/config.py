@@ -45,3 +45,5 @@ class Settings:
     admin_token: str | None = None
     port_per_api: int | None = None
     workers: int = 1
+    max_body: int = 10 * 1024 * 1024
+    strict: bool = False

@@ -14,7 +14,7 @@ from openapi_core.testing import MockRequest, MockResponse
 
 from mockserver.config import FIXTURES
 from mockserver.testing.pytest_plugin import MockServerFixture
-from mockserver.spec.loader import Api, load_directory
+from mockserver.spec import Api, load_directory
 
 pytest_plugins = ["pytester"]
 

@@ -12,7 +12,7 @@ from openapi_core import OpenAPI
 
 from conftest import SPECS, assert_valid_response
 from mockserver.config import Settings
-from mockserver.spec.loader import load_directory
+from mockserver.spec import load_directory
 from mockserver.testing.thread import ServerThread
 
 PETSTORE = Path(__file__).parent / "data" / "petstore.yaml"

@@ -20,7 +20,7 @@ from mockserver.validator.security import AuthPolicy
 from mockserver.config import Settings
 from mockserver.journal.memory import Journal
 from mockserver.server.pipeline import MockedApi
-from mockserver.spec.loader import load_api
+from mockserver.spec import load_api
 from mockserver.validator.request import SchemaCheck, compile_api
 
 DATA = Path(__file__).parent / "data"

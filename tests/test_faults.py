@@ -16,7 +16,7 @@ from mockserver.mocker.faults import Chaos, parse_latency, parse_rate
 from mockserver.server.http import Request
 from mockserver.journal.memory import Journal
 from mockserver.server.pipeline import MockedApi
-from mockserver.spec.loader import load_api
+from mockserver.spec import load_api
 from mockserver.testing.thread import ServerThread
 from test_serving import PATHS
 
@@ -29,7 +29,7 @@ def agno(chaos: Chaos, seed: int | None = 5) -> MockedApi:
 
 def create(mocked: MockedApi, prefer: str | None = None) -> tuple[int, float]:
     headers = {"content-type": "application/json", **({"prefer": prefer} if prefer else {})}
-    response = mocked.handle(Request("POST", "/agno/memories", "", headers, b'{"memory": "x"}'), "POST /memories")
+    response = mocked.handle(Request("POST", "/agno/memories", "", headers, b'{"memory": "x"}'), mocked.operations["POST /memories"])
     return response.status, response.delay_ms
 
 
@@ -60,8 +60,8 @@ def test_error_rate_answers_declared_5xx_at_that_rate_seeded() -> None:
 def test_faults_do_not_change_the_data_stream() -> None:
     plain, faulty = agno(Chaos()), agno(Chaos(error_rate=0.5, latency=(1, 9)))
     request = Request("POST", "/agno/memories", "", {"content-type": "application/json"}, b'{"memory": "x"}')
-    bodies = [plain.handle(request, "POST /memories").body for _ in range(20)]
-    faulty_bodies = [r.body for r in (faulty.handle(request, "POST /memories") for _ in range(60)) if r.status == 200]
+    bodies = [plain.handle(request, plain.operations["POST /memories"]).body for _ in range(20)]
+    faulty_bodies = [r.body for r in (faulty.handle(request, faulty.operations["POST /memories"]) for _ in range(60)) if r.status == 200]
     assert faulty_bodies[:5] == bodies[: len(faulty_bodies[:5])]
 
 

@@ -27,7 +27,7 @@ from mockserver.validator.security import AuthPolicy
 from mockserver.config import Settings
 from mockserver.journal.memory import Journal
 from mockserver.server.pipeline import MockedApi
-from mockserver.spec.loader import Api, Operation, load_api
+from mockserver.spec import Api, Operation, load_api
 
 DATA = Path(__file__).parent / "data"
 DOCUMENTS = sorted(SPECS.glob("*.yaml")) + [DATA / "petstore.yaml", DATA / "boundaries.yaml", DATA / "boundaries30.yaml"]

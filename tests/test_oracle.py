@@ -26,7 +26,7 @@ from openapi_core.validation.request.exceptions import (
 
 from conftest import TOKEN, VENDORS, valid_body
 from mockserver.server.http import Request
-from mockserver.spec.loader import Api
+from mockserver.spec import Api
 from mockserver.validator.request import compile_api
 
 from test_serving import PATHS

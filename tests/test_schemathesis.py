@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TOKEN, VENDORS
-from mockserver.spec.loader import Api
+from mockserver.spec import Api
 from mockserver.testing.pytest_plugin import MockServerFixture
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")

@@ -7,7 +7,7 @@ import pytest
 from openapi_core import OpenAPI
 
 from conftest import TOKEN, VENDORS, assert_valid_response, valid_body
-from mockserver.spec.loader import Api
+from mockserver.spec import Api
 
 SUCCESS = {"mielto": 200, "agno": 200, "omi": 200, "memoram": 201, "memoryplugin": 200}
 PATHS = {

@@ -29,7 +29,7 @@ from openapi_schema_validator import OAS30ReadValidator, OAS31Validator
 from ..validator.fastpath import accelerator
 from .generator import Schema, SchemaFaker, type_of
 from .hints import Hints
-from ..spec.loader import Api, Operation
+from ..spec import Api, Operation
 from .streams import rfc3339
 from .text import Story
 

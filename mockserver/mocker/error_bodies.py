@@ -9,53 +9,14 @@ fills those fields with the real problem. Anything else the schema requires is g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..problems import ErrorItem, Problem, code_of, status_of
 from .generator import Schema, SchemaFaker
-
-CODES = {
-    "validation": "VALIDATION_ERROR",
-    "bad_request": "BAD_REQUEST",
-    "unauthenticated": "UNAUTHENTICATED",
-    "forbidden": "FORBIDDEN",
-    "not_found": "NOT_FOUND",
-    "method_not_allowed": "METHOD_NOT_ALLOWED",
-    "server": "INTERNAL_SERVER_ERROR",
-}
 
 _MESSAGE_FIELDS = ("message", "msg", "error_description", "error_message", "title", "description")
 _CODE_FIELDS = ("error_code", "errorCode", "code", "error_type")
 _STATUS_FIELDS = ("status", "status_code", "statusCode")
-
-
-@dataclass(frozen=True)
-class ErrorItem:
-    """One violation, in pydantic's vocabulary: where, what, and which kind."""
-
-    loc: tuple[str | int, ...]
-    msg: str
-    type: str
-
-    def as_text(self) -> str:
-        where = ".".join(str(part) for part in self.loc)
-        return f"{where}: {self.msg}" if where else self.msg
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a request is answered with an error, independent of how the API words errors."""
-
-    kind: str
-    message: str
-    items: tuple[ErrorItem, ...] = field(default_factory=tuple)
-
-    @property
-    def text(self) -> str:
-        """One line carrying every detail, for schemas that only have room for a string."""
-        if not self.items:
-            return self.message
-        return "; ".join(item.as_text() for item in self.items)
 
 
 def render(
@@ -113,9 +74,9 @@ def _field(
             return [item.as_text() for item in problem.items] or [problem.message]
     if name in _CODE_FIELDS and _allows(faker, prop, "string"):
         code = (example or {}).get(name)
-        return code if isinstance(code, str) else CODES.get(problem.kind, "ERROR")
+        return code if isinstance(code, str) else code_of(problem.kind)
     if name in (*_CODE_FIELDS, *_STATUS_FIELDS) and _allows(faker, prop, "integer"):
-        return _STATUS_BY_KIND.get(problem.kind, 400)
+        return status_of(problem.kind)
     return _SKIP
 
 
@@ -153,15 +114,6 @@ def _fit(faker: SchemaFaker, schema: Schema, text: str) -> str:
     return text
 
 
-_STATUS_BY_KIND = {
-    "validation": 422,
-    "bad_request": 400,
-    "unauthenticated": 401,
-    "forbidden": 403,
-    "not_found": 404,
-    "method_not_allowed": 405,
-    "server": 500,
-}
 
 
 def _options(faker: SchemaFaker, schema: Schema) -> list[Schema]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .generator import Schema
-from ..spec.loader import Operation
+from ..spec import Operation
 
 _JSON_MARKERS = ("json",)
 

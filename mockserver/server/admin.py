@@ -20,7 +20,7 @@ import orjson
 
 from .http import Request, Response
 from ..journal.memory import Journal
-from ..spec.loader import Api
+from ..spec import Api
 
 ADMIN_PREFIX = "/__admin"
 

@@ -1,25 +1,35 @@
-"""The ASGI application: CORS, admin endpoints, then connexion (docs, routing), then the pipeline."""
+"""The ASGI application: the whole request path, top to bottom, inside one error boundary.
+
+    CORS preflight → admin and index → docs → route → read body (`--max-body`)
+    → the API's pipeline (`pipeline.MockedApi`) → record (journal, access log) → send
+
+Anything unexpected raised on the way becomes a 500 in the API's error style with
+`X-Mock-Error`, still journaled, still carrying CORS headers (so a browser shows the error, not
+a CORS failure), and its traceback is logged once.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import ipaddress
+import sys
 import time
+import traceback
 
-from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
-from . import admin
-
-from ..mocker import error_bodies as errors
-from ..validator.security import AuthPolicy, load_tokens
 from ..config import FIXTURES, Settings
-from .cors import Cors, origin_of
-from .http import read_request, send_response
 from ..journal.memory import Journal
-from .pipeline import Pipeline, plain_error
-from .routing import mount
-from ..spec.loader import Api
+from ..problems import Problem, phrase
+from ..spec import Api
+from ..validator.security import AuthPolicy, load_tokens
+from . import admin
+from .cors import Cors, origin_of
+from .docs import docs_app, is_docs_path
+from .http import BodyTooLarge, Request, Response, read_body, request_head, send_response
+from .pipeline import MOCK_ERROR_HEADER, Pipeline, plain_error
+from .routing import Router
 
 
 class MockServer:
@@ -32,7 +42,8 @@ class MockServer:
         policy = AuthPolicy(settings.auth, load_tokens(FIXTURES, settings.tokens))
         self.journal = journal or Journal(settings.journal_size, credential_names(apis))
         self.pipeline = Pipeline(apis, settings, policy, self.journal)
-        self.routed = mount(apis, self.pipeline)
+        self.router = Router(apis)
+        self.docs = docs_app(apis, self._not_found)
         self.cors = Cors(settings.cors_origin)
         self.admin = admin.Admin(apis, self.journal, self.pipeline.reset, admin_guard(settings))
         self.port_prefixes: dict[int, str] = {}
@@ -60,16 +71,65 @@ class MockServer:
             send = self.cors.wrap(send, origin)
         path: str = scope["path"]
         if path == "/" or path.startswith(admin.ADMIN_PREFIX + "/"):
-            request = await read_request(scope, receive)
-            await send_response(send, self.admin.handle(request))
+            request = request_head(scope)
+            await read_body(request, receive, self.settings.max_body)
+            await send_response(send, self.admin.handle(request), request.method)
             return
-        # With "app" in the scope, starlette raises for a known path with an undeclared method
-        # instead of answering plain text, so the 405 can be written in the API's error style.
-        scope["app"] = self
+        base = self.router.api_of(path)
+        if base is not None and is_docs_path(path[len(base):]):
+            await self.docs(scope, receive, send)
+            return
+        await self._serve(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route, read, answer and record one request to a mocked API (or to no API)."""
+        started = time.perf_counter()
+        request = request_head(scope)
+        mocked = self.pipeline.api_for_path(request.path)
+        operation = None
         try:
-            await self.routed(scope, receive, send)
-        except HTTPException as exc:
-            await self._http_error(scope, receive, send, exc)
+            match = self.router.match(request.method, request.raw_path)
+            await read_body(request, receive, self.settings.max_body)
+            if mocked is None:
+                response = plain_error(404, "Not Found")
+            elif match is None:
+                response = mocked.error(None, 404, Problem("not_found", "Not Found"))
+            elif match.operation is None:
+                allow = [("Allow", ", ".join(match.allowed))]
+                response = mocked.error(None, 405, Problem("method_not_allowed", "Method Not Allowed"), allow)
+            else:
+                operation = match.operation.routing_id
+                request.path_params = match.path_params
+                response = mocked.handle(request, match.operation)
+        except BodyTooLarge as exc:
+            response = self._too_large(mocked, exc)
+        except Exception:  # the error boundary: our bug, never the client's
+            response = self._crash(mocked, request)
+        self.pipeline.record(mocked, operation, request, response, started)
+        if response.delay_ms:
+            await asyncio.sleep(response.delay_ms / 1000)
+        await send_response(send, response, request.method)
+
+    def _too_large(self, mocked: object, exc: BodyTooLarge) -> Response:
+        problem = Problem("too_large", str(exc))
+        if mocked is None:
+            return plain_error(413, str(exc))
+        return self.pipeline.error_for(mocked, 413, problem)
+
+    def _crash(self, mocked: object, request: Request) -> Response:
+        """A 500 for an exception the pipeline did not expect, with its traceback logged."""
+        sys.stderr.write(f"MOCKSERVER BUG: {request.method} {request.path} raised:\n{traceback.format_exc()}")
+        headers = [(MOCK_ERROR_HEADER, "unexpected error in mockserver; see its log")]
+        if mocked is None:
+            return plain_error(500, phrase(500), headers)
+        try:
+            return self.pipeline.error_for(mocked, 500, Problem("server", phrase(500)), headers)
+        except Exception:  # even the error style failed: say so plainly
+            return plain_error(500, phrase(500), headers)
+
+    async def _not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Docs middleware fallback: a docs-looking path it does not serve."""
+        await self._serve(scope, receive, send)
 
     def _per_api_port(self, scope: Scope) -> Scope:
         """On an API's own port (`--port-per-api`), paths are that API's server paths only:
@@ -77,21 +137,8 @@ class MockServer:
         prefix = self.port_prefixes.get((scope.get("server") or ("", 0))[1])
         if prefix is None or scope["path"] == "/" or scope["path"].startswith(admin.ADMIN_PREFIX + "/"):
             return scope
-        return {**scope, "path": prefix + scope["path"], "raw_path": None}
-
-    async def _http_error(self, scope: Scope, receive: Receive, send: Send, exc: HTTPException) -> None:
-        started = time.perf_counter()
-        request = await read_request(scope, receive)
-        mocked = self.pipeline.api_for_path(request.path)
-        headers = list((exc.headers or {}).items())
-        kind = "method_not_allowed" if exc.status_code == 405 else "not_found"
-        message = "Method Not Allowed" if exc.status_code == 405 else "Not Found"
-        if mocked is None:
-            response = plain_error(exc.status_code, message, headers)
-        else:
-            response = mocked.error(None, exc.status_code, errors.Problem(kind, message), headers)
-        await send_response(send, response)
-        self.pipeline.record(mocked, None, request, response, started)
+        raw = scope.get("raw_path") or scope["path"].encode()
+        return {**scope, "path": prefix + scope["path"], "raw_path": prefix.encode() + raw}
 
 
 def admin_guard(settings: Settings) -> admin.Guard:

@@ -2,11 +2,14 @@
 
 The pipeline works on these instead of a framework's request object so that every stage is a
 small synchronous function that is easy to test, and so the hot path pays for nothing it does
-not use.
+not use. This module is also where HTTP framing is kept right: a body is read only up to
+`--max-body`, and 1xx, 204, 304 and HEAD answers never carry one (a stray body would be read
+as the start of the next response on a keep-alive connection).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -14,11 +17,24 @@ from urllib.parse import parse_qsl
 from starlette.types import Receive, Scope, Send
 
 JSON = "application/json"
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+class BodyTooLarge(Exception):
+    """The request body is longer than `--max-body`; answered 413 without reading the rest."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Request body is larger than {limit} bytes")
+        self.limit = limit
 
 
 @dataclass
 class Request:
-    """An HTTP request read in full: header names are lower-case, the body is raw bytes."""
+    """An HTTP request read in full: header names are lower-case, the body is raw bytes.
+
+    `raw_path` is the path as sent (still percent-encoded), which routing splits into segments
+    so that an encoded `/` inside a path parameter stays inside it.
+    """
 
     method: str
     path: str
@@ -26,6 +42,7 @@ class Request:
     headers: dict[str, str]
     body: bytes
     path_params: dict[str, str] = field(default_factory=dict)
+    raw_path: str = ""
 
     @property
     def query(self) -> list[tuple[str, str]]:
@@ -60,36 +77,69 @@ class Response:
     delay_ms: float = 0.0
 
 
-async def read_request(scope: Scope, receive: Receive) -> Request:
-    """Drain the ASGI body and decode the scope into a `Request`."""
-    chunks: list[bytes] = []
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
+def request_head(scope: Scope) -> Request:
+    """Everything about the request but its body."""
     headers: dict[str, str] = {}
     for raw_name, raw_value in scope["headers"]:
         name = raw_name.decode("latin-1").lower()
         value = raw_value.decode("latin-1")
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    raw_path = scope.get("raw_path")
     return Request(
         method=scope["method"],
         path=scope["path"],
         query_string=scope.get("query_string", b"").decode("latin-1"),
         headers=headers,
-        body=b"".join(chunks),
-        path_params={k: str(v) for k, v in (scope.get("path_params") or {}).items()},
+        body=b"",
+        raw_path=raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"],
     )
 
 
-async def send_response(send: Send, response: Response) -> None:
-    """Write `response` to the ASGI connection with a correct Content-Length."""
-    headers = [(b"content-length", str(len(response.body)).encode())]
-    if response.media_type and (response.body or response.status not in (204, 304)):
-        headers.append((b"content-type", response.media_type.encode()))
-    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": response.body})
+async def read_body(request: Request, receive: Receive, limit: int | None = None) -> None:
+    """Drain the ASGI body into `request.body`, refusing more than `limit` bytes."""
+    if limit is not None:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise BodyTooLarge(limit)
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise BodyTooLarge(limit)
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    request.body = b"".join(chunks)
+
+
+async def read_request(scope: Scope, receive: Receive, limit: int | None = None) -> Request:
+    """The request of `scope`, body included."""
+    request = request_head(scope)
+    await read_body(request, receive, limit)
+    return request
+
+
+def has_body(method: str, status: int) -> bool:
+    """Whether HTTP allows a body in this answer (RFC 9110 §6.4.1)."""
+    return method != "HEAD" and status >= 200 and status not in (204, 304)
+
+
+async def send_response(send: Send, response: Response, method: str = "GET") -> None:
+    """Write `response` with correct framing: Content-Length where allowed, no body where HTTP
+    forbids one, header values cleaned of control characters."""
+    status = response.status
+    headers: list[tuple[bytes, bytes]] = []
+    if status >= 200 and status != 204:
+        headers.append((b"content-length", str(len(response.body) if status != 304 else 0).encode()))
+        if response.media_type and (response.body or method == "HEAD"):
+            headers.append((b"content-type", response.media_type.encode("latin-1", "replace")))
+    for name, value in response.headers:
+        headers.append((name.lower().encode("latin-1", "replace"), _CONTROL.sub(" ", value).encode("latin-1", "replace")))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    body = response.body if has_body(method, status) else b""
+    await send({"type": "http.response.body", "body": body})

@@ -1,25 +1,24 @@
 """The request path, one stage per step, read top to bottom in `MockedApi.handle`:
 
-    route (connexion, before this module) → preferences → authenticate → validate request
+    (routed by `routing`, body read by `app`) → preferences → authenticate → validate request
     → negotiate response (Prefer, injected faults) → generate body → validate response
-    → delay → send → record (journal, created records, access log)
+    → record (journal, created records, access log)
 
 Each stage is a small function over plain `Request`/`Response` values; the ASGI plumbing stays
-in `Pipeline.__call__`.
+in `app.MockServer`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import http
 import sys
 import time
 from typing import Any
 
 import orjson
-from starlette.types import Receive, Scope, Send
 
 from ..mocker import error_bodies as errors
+from ..problems import Problem
 
 from ..mocker import negotiator as negotiation
 from ..validator.security import Authenticator, AuthPolicy
@@ -27,11 +26,10 @@ from ..mocker.composer import Composer
 from ..config import Settings
 from ..mocker.generator import Schema, SchemaFaker
 from ..mocker.hints import load_hints
-from .http import JSON, Request, Response, read_request, send_response
+from .http import JSON, Request, Response
 from ..journal.memory import Journal, Record, compact, entry_for
 from ..mocker.negotiator import Choice, PreferenceError, Preferences
-from .routing import ROUTING_CONTEXT
-from ..spec.loader import Api, Operation
+from ..spec import Api, Operation
 from ..mocker.streams import Streams
 from ..mocker.text import Inventor
 from ..validator.request import compile_api
@@ -66,11 +64,8 @@ class MockedApi:
             for op in api.operations
         }
 
-    def handle(self, request: Request, routing_id: str | None) -> Response:
-        """Answer one request addressed to this API (delay included, not yet waited)."""
-        op = self.operations.get(routing_id) if routing_id else None
-        if op is None:
-            return self.error(None, 404, errors.Problem("not_found", "Not Found"))
+    def handle(self, request: Request, op: Operation) -> Response:
+        """Answer one request addressed to `op` (delay included, not yet waited)."""
         try:
             prefer = negotiation.preferences(request.headers.get("prefer"))
         except PreferenceError as exc:
@@ -83,14 +78,14 @@ class MockedApi:
         """authenticate → validate request → negotiate → generate → validate response."""
         denial = self.authenticators[op.routing_id].check(request)
         if denial is not None:
-            problem = errors.Problem("unauthenticated", denial.message)
+            problem = Problem("unauthenticated", denial.message)
             return self.error(op, 401, problem, [("WWW-Authenticate", denial.challenge)])
         problems, body = self.request_validators[op.routing_id].validate(request)
         if problems and prefer.code is None:
             status = negotiation.error_status(op)
-            return self.error(op, status, errors.Problem(_KINDS.get(status, "validation"), "Validation error", tuple(problems)))
+            return self.error(op, status, Problem(_KINDS.get(status, "validation"), "Validation error", tuple(problems)))
         if prefer.code is None and self.chaos.fails(self.streams.chaos):
-            return self.error(op, negotiation.fault(op).status, errors.Problem("server", "Internal Server Error"))
+            return self.error(op, negotiation.fault(op).status, Problem("server", "Internal Server Error"))
         try:
             choice = negotiation.preferred(op, prefer) if prefer.code else self.successes[op.routing_id]
             response = self.respond(op, choice, prefer, None if problems else body)
@@ -112,7 +107,7 @@ class MockedApi:
             body = choice.example
         elif choice.status >= 400:
             kind = _KINDS.get(choice.status, "server" if choice.status >= 500 else "bad_request")
-            body = errors.render(choice.schema, errors.Problem(kind, _phrase(choice.status)), self.faker, example=_dict(choice.example))
+            body = errors.render(choice.schema, Problem(kind, _phrase(choice.status)), self.faker, example=_dict(choice.example))
         else:
             body = self.composer.body(op, choice.schema, request_body, choice.example)
             if op.method == "POST" and choice.status < 300:
@@ -126,7 +121,7 @@ class MockedApi:
         self,
         op: Operation | None,
         status: int,
-        problem: errors.Problem,
+        problem: Problem,
         headers: list[tuple[str, str]] | None = None,
     ) -> Response:
         """`problem` at `status`, in the schema the operation declares for it or the API's style."""
@@ -191,34 +186,26 @@ class Pipeline:
         self.journal = journal
         self._generation = journal.generation()
 
-    def reset(self) -> None:
-        """Restart every API's random streams and clock (seeded servers repeat themselves)."""
-        for mocked in self.apis.values():
-            mocked.streams.reset()
-
     def api_for_path(self, path: str) -> MockedApi | None:
+        """The API `path` is under; first notices a reset made by another worker process."""
+        generation = self.journal.generation()
+        if generation != self._generation:
+            self._generation = generation
+            self.reset()
         for base, mocked in self.apis.items():
             if path == base or path.startswith(base + "/"):
                 return mocked
         return None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
-        generation = self.journal.generation()
-        if generation != self._generation:  # another worker process reset the mock
-            self._generation = generation
-            self.reset()
-        routing = (scope.get("extensions") or {}).get(ROUTING_CONTEXT) or {}
-        mocked = self.apis.get(routing.get("api_base_path", ""))
-        request = await read_request(scope, receive)
-        if mocked is None:
-            response = plain_error(404, "Not Found")
-        else:
-            response = mocked.handle(request, routing.get("operation_id"))
-        if response.delay_ms:
-            await asyncio.sleep(response.delay_ms / 1000)
-        await send_response(send, response)
-        self.record(mocked, routing.get("operation_id"), request, response, started)
+    def reset(self) -> None:
+        """Restart every API's random streams and clock (seeded servers repeat themselves)."""
+        for mocked in self.apis.values():
+            mocked.streams.reset()
+
+    def error_for(self, mocked: MockedApi, status: int, problem: Problem, headers: list[tuple[str, str]] | None = None) -> Response:
+        """An error outside any operation (413, 500), in `mocked`'s error style."""
+        return mocked.error(None, status, problem, headers)
+
 
     def record(self, mocked: MockedApi | None, operation: str | None, request: Request, response: Response, t0: float) -> None:
         """Journal the exchange (requests to an API only) and write the access-log line."""

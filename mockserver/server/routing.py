@@ -1,71 +1,170 @@
-"""Connexion's part of the request path: find the operation a request addresses, and serve docs.
+"""The route stage: which API and which operation a request addresses, compiled at start-up.
 
-Connexion gets two views of each document. Its routing middleware receives a routing-only
-document (every path and method, an operation id, nothing else), so quirks elsewhere in a
-vendor's document — OpenAPI 3.1 keywords its 3.0-only checker rejects, parameters its URI parser
-cannot type, missing operationIds — can never break routing. Its Swagger UI middleware receives
-the real resolved document, so the docs show exactly what the vendor published. Connexion's
-security and validation middlewares are not used: authentication and validation are the
-pipeline's stages, driven by openapi-core.
+OpenAPI's rule is that a concrete path wins over a templated one: `GET /documents/processing`
+belongs to `/documents/processing`, not to `/documents/{id}`. Templates are therefore tried in
+order of specificity, segment by segment (a literal segment beats a partly templated one, which
+beats a whole variable), and the method takes part in the choice as it does in Prism and in
+Starlette-based vendors: `DELETE /documents/bulk` reaches `DELETE /documents/{id}` when only
+`GET` is declared on `/documents/bulk`. A path that matches with no declared method is a 405
+whose `Allow` lists every method declared on the matching paths.
+
+Connexion's routing middleware was used before; it adds one Starlette route per operation in
+document order, so neither rule could hold there. Connexion still serves the docs.
 """
 
 from __future__ import annotations
 
-import copy
-from typing import Any
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+from urllib.parse import unquote
 
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.resolver import Resolver
-from connexion.spec import OpenAPISpecification
-from starlette.types import ASGIApp
+from ..spec import Api, Operation
 
-from ..spec.loader import Api
-
-ROUTING_CONTEXT = "connexion_routing"
+_VARIABLE = re.compile(r"\{([^{}]*)\}")
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 
 
-class _LoadedSpecification(OpenAPISpecification):
-    """A document `specs.load_api` has already validated (3.0 or 3.1) and resolved.
+@dataclass(frozen=True)
+class Segment:
+    """One `/`-separated piece of a template: a literal, or a pattern with named variables."""
 
-    Connexion 3.3.0 checks documents against its bundled 3.0 schema only, and its `$ref`
-    resolver recurses forever on recursive schemas (which prance leaves as `$ref`). Both steps
-    already ran, better, at load time, so this keeps only connexion's bookkeeping.
-    """
+    literal: str | None
+    pattern: re.Pattern[str] | None
+    names: tuple[str, ...]
 
-    def __init__(self, raw_spec: dict[str, Any], *, base_uri: str = "") -> None:
-        self._raw_spec = copy.deepcopy(raw_spec)
-        self._set_defaults(raw_spec)
-        self._spec = raw_spec
-        self._base_uri = base_uri
-
-
-def routing_document(api: Api) -> dict[str, Any]:
-    """Paths and methods of `api`, each named by its routing id, and nothing else."""
-    paths: dict[str, dict[str, Any]] = {}
-    for op in api.operations:
-        paths.setdefault(op.path, {})[op.method.lower()] = {
-            "operationId": op.routing_id,
-            "responses": {"default": {"description": "served by the mock pipeline"}},
-        }
-    return {"openapi": "3.0.3", "info": {"title": api.name, "version": "0"}, "paths": paths}
+    @property
+    def rank(self) -> int:
+        """0: literal; 1: literal text around variables; 2: nothing but a variable."""
+        if self.literal is not None:
+            return 0
+        return 2 if self.pattern is not None and self.pattern.pattern == "(.+)" else 1
 
 
-def mount(apis: list[Api], pipeline: ASGIApp) -> ASGIApp:
-    """Wrap `pipeline` in connexion's Swagger UI and routing middlewares for every API.
+@dataclass
+class PathEntry:
+    """Every operation declared on one template."""
 
-    The routing middleware stores `{"api_base_path", "operation_id"}` in the scope's
-    `extensions["connexion_routing"]` before calling the pipeline; the operation id is `None`
-    for a path no API declares.
-    """
-    resolver = Resolver(function_resolver=lambda _operation_id: pipeline)
-    routing = RoutingMiddleware(pipeline)
-    docs = SwaggerUIMiddleware(routing)
-    for api in apis:
-        routing.add_api(
-            OpenAPISpecification(routing_document(api)),
-            base_path=api.base_path,
-            resolver=resolver,
-        )
-        docs.add_api(_LoadedSpecification(api.mounted_document), base_path=api.base_path)
-    return docs
+    template: str
+    segments: tuple[Segment, ...]
+    methods: dict[str, Operation] = field(default_factory=dict)
+
+    def bind(self, parts: Sequence[str]) -> dict[str, str] | None:
+        """Path variables when `parts` (decoded segments) fit this template, else None."""
+        values: dict[str, str] = {}
+        for segment, part in zip(self.segments, parts):
+            if segment.literal is not None:
+                if segment.literal != part:
+                    return None
+                continue
+            assert segment.pattern is not None
+            found = segment.pattern.fullmatch(part)
+            if found is None:
+                return None
+            values.update(zip(segment.names, found.groups()))
+        return values
+
+
+@dataclass(frozen=True)
+class Match:
+    """A routed request: its operation (None when only the path matched) and path variables."""
+
+    operation: Operation | None
+    path_params: dict[str, str]
+    allowed: tuple[str, ...]
+
+
+class ApiRoutes:
+    """One API's templates: literal ones by path, templated ones by segment count and rank."""
+
+    def __init__(self, operations: Iterable[Operation]) -> None:
+        entries: dict[str, PathEntry] = {}
+        for op in operations:
+            entry = entries.get(op.template)
+            if entry is None:
+                entry = entries[op.template] = PathEntry(op.template, _segments(op.template))
+            entry.methods.setdefault(op.method, op)
+        self._literal = {t: e for t, e in entries.items() if all(s.literal is not None for s in e.segments)}
+        templated: dict[int, list[PathEntry]] = {}
+        for entry in entries.values():
+            if entry.template not in self._literal:
+                templated.setdefault(len(entry.segments), []).append(entry)
+        self._templated = {n: sorted(found, key=lambda e: tuple(s.rank for s in e.segments)) for n, found in templated.items()}
+
+    def match(self, method: str, path: str) -> Match | None:
+        """The operation for `method` on `path` (relative to the API's base, still encoded)."""
+        found = self._candidates(path)
+        if not found:
+            alternate = path[:-1] if path.endswith("/") and len(path) > 1 else path + "/"
+            found = self._candidates(alternate)
+        if not found:
+            return None
+        for entry, params in found:
+            op = entry.methods.get(method) or (entry.methods.get("GET") if method == "HEAD" else None)
+            if op is not None:
+                return Match(op, params, ())
+        declared = {m for entry, _ in found for m in entry.methods}
+        return Match(None, {}, tuple(m for m in _METHOD_ORDER if m in declared))
+
+    def _candidates(self, path: str) -> list[tuple[PathEntry, dict[str, str]]]:
+        decoded = unquote(path)
+        found: list[tuple[PathEntry, dict[str, str]]] = []
+        literal = self._literal.get(decoded)
+        if literal is not None:
+            found.append((literal, {}))
+        parts = [unquote(part) for part in path.split("/")]
+        for entry in self._templated.get(len(parts), ()):
+            params = entry.bind(parts)
+            if params is not None:
+                found.append((entry, params))
+        return found
+
+
+class Router:
+    """Every API's routes, found by the request path's first segment (the API's name)."""
+
+    def __init__(self, apis: Iterable[Api]) -> None:
+        self._apis: dict[str, tuple[str, ApiRoutes]] = {}
+        for api in apis:
+            self._apis[api.name] = (api.base_path, ApiRoutes(api.operations))
+
+    def api_of(self, path: str) -> str | None:
+        """The base path of the API that `path` is under, or None."""
+        name = path.split("/", 2)[1] if path.startswith("/") else ""
+        entry = self._apis.get(unquote(name))
+        if entry is None:
+            return None
+        base = entry[0]
+        return base if path == base or path.startswith(base + "/") else None
+
+    def match(self, method: str, path: str) -> Match | None:
+        """The route of `method path` (raw, percent-encoded path) inside an API, or None."""
+        name = path.split("/", 2)[1] if path.startswith("/") else ""
+        entry = self._apis.get(unquote(name))
+        if entry is None:
+            return None
+        base, routes = entry
+        if path == base:
+            return routes.match(method, "/")
+        if not path.startswith(base + "/"):
+            return None
+        return routes.match(method, path[len(base):])
+
+
+def _segments(template: str) -> tuple[Segment, ...]:
+    return tuple(_segment(part) for part in template.split("/"))
+
+
+def _segment(part: str) -> Segment:
+    names = _VARIABLE.findall(part)
+    if not names:
+        return Segment(part, None, ())
+    pattern = ""
+    last = 0
+    for found in _VARIABLE.finditer(part):
+        pattern += re.escape(part[last:found.start()]) + "(.+?)"
+        last = found.end()
+    pattern += re.escape(part[last:])
+    if pattern == "(.+?)":
+        pattern = "(.+)"
+    return Segment(None, re.compile(pattern, re.DOTALL), tuple(names))

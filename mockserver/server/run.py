@@ -23,7 +23,7 @@ import uvicorn
 from .app import MockServer, credential_names, is_loopback
 from ..config import Settings
 from ..mocker.faults import Chaos
-from ..spec.loader import Api, load_directory
+from ..spec import Api, load_directory
 
 _WORKER_SETTINGS = "MOCKSERVER_WORKER_SETTINGS"
 _WORKER_JOURNAL = "MOCKSERVER_WORKER_JOURNAL"

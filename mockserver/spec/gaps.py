@@ -7,7 +7,7 @@ document says so; the mock does the same, and this module lists where it has to 
 from __future__ import annotations
 
 from ..mocker.negotiator import declared_key, error_status
-from .loader import Api, Operation
+from .model import Api, Operation
 
 
 def spec_gaps(api: Api) -> list[str]:

@@ -15,7 +15,7 @@ import uvicorn
 from ..server.app import MockServer
 from ..config import Settings
 from ..server.run import uvicorn_options
-from ..spec.loader import Api, load_directory
+from ..spec import Api, load_directory
 
 
 class ServerThread:

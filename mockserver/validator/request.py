@@ -27,10 +27,11 @@ from openapi_core.validation.schemas import (
 )
 from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
 
-from ..mocker.error_bodies import ErrorItem
+from ..problems import ErrorItem
 from .fastpath import accelerator
 from ..server.http import Request
-from ..spec.loader import Api, Operation
+from ..spec import Api, Operation
+from ..spec.model import SEPARATOR
 
 _LOCATIONS = {"query": "query", "header": "header", "path": "path", "cookie": "cookie"}
 
@@ -218,7 +219,7 @@ class ResponseValidator:
 
 def compile_api(api: Api) -> tuple[dict[str, RequestValidator], ResponseValidator]:
     """All validators of one API, keyed by routing id."""
-    spec = SchemaPath.from_dict(api.mounted_document)
+    spec = SchemaPath.from_dict(api.mounted_document, separator=SEPARATOR)
     requests = {op.routing_id: RequestValidator(api, op, spec) for op in api.operations}
     return requests, ResponseValidator(api, spec)
 
