@@ -21,7 +21,8 @@ from mockserver.config import Settings
 from mockserver.journal.memory import Journal
 from mockserver.server.pipeline import MockedApi
 from mockserver.spec import load_api
-from mockserver.validator.request import SchemaCheck, compile_api
+from mockserver.validator.request import Validators
+from mockserver.validator.schema import SchemaCheck
 
 DATA = Path(__file__).parent / "data"
 DOCUMENTS = sorted(SPECS.glob("*.yaml")) + [DATA / "petstore.yaml", DATA / "boundaries.yaml", DATA / "boundaries30.yaml"]
@@ -32,13 +33,8 @@ def checks() -> list[tuple[str, SchemaCheck, MockedApi, Any]]:
     for document in DOCUMENTS:
         api = load_api(document)
         mocked = MockedApi(api, Settings(quiet=True), AuthPolicy("off"), Journal(1))
-        requests, responses = compile_api(api)
-        for routing_id, validator in requests.items():
-            for media_type, check in (validator._body.checks if validator._body else {}).items():
-                if check is not None:
-                    found.append((f"{api.name} {routing_id} request", check, mocked, None))
-        for (routing_id, status, _media), check in responses._checks.items():
-            found.append((f"{api.name} {routing_id} {status}", check, mocked, None))
+        for label, check in Validators(api).schema_checks():
+            found.append((f"{api.name} {label}", check, mocked, None))
     return found
 
 

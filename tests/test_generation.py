@@ -21,23 +21,24 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 from conftest import SPECS
-from mockserver.mocker import error_bodies as errors
+from mockserver.problems import ErrorItem, Problem
 from mockserver.mocker import negotiator as negotiation
 from mockserver.validator.security import AuthPolicy
 from mockserver.config import Settings
 from mockserver.journal.memory import Journal
+from mockserver.server.http import Request
 from mockserver.server.pipeline import MockedApi
 from mockserver.spec import Api, Operation, load_api
 
 DATA = Path(__file__).parent / "data"
 DOCUMENTS = sorted(SPECS.glob("*.yaml")) + [DATA / "petstore.yaml", DATA / "boundaries.yaml", DATA / "boundaries30.yaml"]
 PROBLEMS = st.builds(
-    errors.Problem,
+    Problem,
     kind=st.sampled_from(["validation", "bad_request", "unauthenticated", "forbidden", "not_found", "server"]),
     message=st.sampled_from(["Validation error", "Not Found", "Not authenticated"]),
     items=st.lists(
         st.builds(
-            errors.ErrorItem,
+            ErrorItem,
             loc=st.tuples(st.just("body"), st.sampled_from(["memory", "content", "text", "tags"])),
             msg=st.sampled_from(["Field required", "Input should be a valid string"]),
             type=st.sampled_from(["missing", "string_type"]),
@@ -86,12 +87,13 @@ def test_generated_responses_validate_with_openapi_core(document: Path, routing_
 
     @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     @given(seed=st.integers(0, 2**32), problem=PROBLEMS)
-    def check(seed: int, problem: errors.Problem) -> None:
+    def check(seed: int, problem: Problem) -> None:
         mocked.streams.reseed(seed)
         request, body = request_for(api, op, mocked)
         choice = negotiation.choose(op, code)
         if code < 400:
-            response = mocked.respond(op, choice, negotiation.Preferences(), body)
+            ours = Request(op.method, request.path, "", {"host": "127.0.0.1"}, request.body or b"")
+            response, _record = mocked.respond(op, choice, negotiation.Preferences(), body, ours)
         else:
             response = mocked.error(op, code, problem)
         assert response.status == code, response.body

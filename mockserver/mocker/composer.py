@@ -14,7 +14,13 @@ each response field, in order:
 4. **server-computed**: an enum the client could have sent but did not is chosen from the
    content ("auto-categorized if not provided"); a declared default;
 5. a required field nobody provides is **invented** (realistic text about one story per object);
-6. anything else is null where the schema allows it, and otherwise left out.
+6. anything else is null where the schema allows it, and otherwise left out — unless nothing was
+   sent to reflect (a read, a list, an item nobody described): then optional fields are invented
+   too, so a listed memory has its content rather than a skeleton.
+
+Write-only fields are never answered. Plans are cached per (flattened) schema; the generator
+keeps every flattened schema alive, so a cache keyed by identity never hands one operation's
+plan to another.
 """
 
 from __future__ import annotations
@@ -24,9 +30,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from openapi_schema_validator import OAS30ReadValidator, OAS31Validator
-
-from ..validator.fastpath import accelerator
+from .. import media
+from . import patterns
 from .generator import Schema, SchemaFaker, type_of
 from .hints import Hints
 from ..spec import Api, Operation
@@ -76,6 +81,7 @@ class _Field:
     is_message: bool
     enum: tuple[Any, ...]
     nullable: bool
+    write_only: bool
 
 
 class Composer:
@@ -84,10 +90,7 @@ class Composer:
     def __init__(self, api: Api, faker: SchemaFaker, hints: Hints) -> None:
         self._faker = faker
         self._hints = hints
-        self._openapi = api.openapi
-        self._validator_cls = OAS30ReadValidator if api.openapi.startswith("3.0") else OAS31Validator
-        self._validators: dict[int, Any] = {}
-        self._plans: dict[tuple[int, str], tuple[_Field, ...]] = {}
+        self._plans: dict[tuple[int, str], tuple[Schema, tuple[_Field, ...]]] = {}
         self._requests: dict[str, tuple[Schema, frozenset[str], str, str]] = {}
 
     def body(self, op: Operation, schema: Schema | None, request_body: Any, example: Any) -> Any:
@@ -123,9 +126,14 @@ class Composer:
 
     def _value(self, schema: Schema, name: str | None, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str) -> Any:
         schema = self._faker.flatten(schema)
-        options = schema.get("anyOf") or schema.get("oneOf")
-        if options:
-            schema = self._faker.flatten(self._faker.pick_option(options))
+        for keyword in ("oneOf", "anyOf"):
+            options = schema.get(keyword)
+            if isinstance(options, list) and options:
+                if schema.get("discriminator") or keyword == "oneOf" and len([o for o in options if type_of(self._faker.flatten(o)) != "null"]) > 1:
+                    return self._faker.value(schema, name, self._story(creation))
+                real = next((i for i, o in enumerate(options) if type_of(self._faker.flatten(o)) != "null"), 0)
+                schema = self._faker.with_siblings(schema, keyword, real)
+                break
         kind = type_of(schema)
         if kind == "object" and "properties" in schema:
             return self._object(schema, source, example, creation, resource)
@@ -149,11 +157,14 @@ class Composer:
 
     def _plan(self, schema: Schema, resource: str) -> tuple[_Field, ...]:
         key = (id(schema), resource)
-        plan = self._plans.get(key)
+        cached = self._plans.get(key)
+        plan = cached[1] if cached is not None and cached[0] is schema else None
         if plan is None:
             required = set(schema.get("required", []))
-            plan = tuple(self._analyse(name, prop, name in required, resource) for name, prop in (schema.get("properties") or {}).items())
-            self._plans[key] = plan
+            properties = schema.get("properties")
+            items = properties.items() if isinstance(properties, Mapping) else ()
+            plan = tuple(self._analyse(name, prop, name in required, resource) for name, prop in items)
+            self._plans[key] = (schema, plan)
         return plan
 
     def _analyse(self, name: str, prop: Schema, required: bool, resource: str) -> _Field:
@@ -177,9 +188,12 @@ class Composer:
             is_message=name in self._hints.message_fields and kind == "string" and "enum" not in real,
             enum=tuple(real.get("enum") or ()),
             nullable=_nullable(flat, self._faker),
+            write_only=bool(flat.get("writeOnly")),
         )
 
     def _field(self, plan: _Field, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str) -> Any:
+        if plan.write_only:
+            return _OMIT
         for key in plan.echo_keys:
             if key in source and self._fits(source[key], plan):
                 return copy.deepcopy(source[key])
@@ -210,24 +224,40 @@ class Composer:
                 return chosen
         if "default" in plan.schema:
             return copy.deepcopy(plan.schema["default"])
-        if plan.required:
+        if plan.required or not source:
             return self._faker.value(plan.schema, plan.name, self._story(creation))
         return None if plan.nullable else _OMIT
 
     def _new_id(self, schema: Schema, example: Any) -> Any:
-        """A fresh identifier shaped like the spec suggests: uuid format, or the example's
-        prefix (`mem-123` → `mem-` + a random token), or an integer, else a UUID."""
+        """A fresh identifier shaped like the spec suggests: its pattern, uuid format, the
+        example's prefix (`mem-123` → `mem-` + a random token), an integer, else a UUID — always
+        within the declared length."""
         streams = self._faker.streams
         example = example if example is not None else schema.get("example")
-        if type_of(schema) == "integer":
-            return streams.rng.randint(1, 10**9)
-        if schema.get("format") == "uuid":
-            return streams.uuid4()
-        if isinstance(example, str):
+        kind = type_of(schema)
+        if kind in ("integer", "number") or "enum" in schema or "const" in schema:
+            return self._faker.value(schema)
+        if kind != "string":
+            return self._faker.value(schema)
+        low = schema.get("minLength") if isinstance(schema.get("minLength"), int) else 0
+        high = schema.get("maxLength") if isinstance(schema.get("maxLength"), int) else None
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            found = patterns.matching(pattern, streams.rng, low, high)
+            return found if found is not None else self._faker.value(schema)
+        if schema.get("format") not in (None, "uuid"):
+            return self._faker.value(schema)
+        candidate = streams.uuid4()
+        if schema.get("format") != "uuid" and isinstance(example, str):
             prefix = re.match(r"^([A-Za-z]+[-_])", example)
             if prefix:
-                return prefix.group(1) + streams.token(12)
-        return streams.uuid4()
+                candidate = prefix.group(1) + streams.token(12)
+        if high is not None and len(candidate) > high:
+            candidate = candidate[: max(high - 12, 0)] + streams.token(min(12, high)) if "-" in candidate[:8] else streams.token(high)
+            candidate = candidate[:high]
+        while len(candidate) < low:
+            candidate += streams.token(8)
+        return candidate[: high] if high is not None else candidate
 
     def _story(self, creation: _Creation) -> Story:
         if creation.story is None:
@@ -249,22 +279,10 @@ class Composer:
 
     def _fits(self, value: Any, plan: _Field) -> bool:
         """Whether an echoed value is valid for the response field: a type check for plainly
-        typed fields; for anything with constraints the jsonschema-rs accelerator, then
-        openapi-core's validator when the accelerator does not accept."""
+        typed fields, else the judge (openapi-core's response validator class)."""
         if plan.plain_types is not None:
             return isinstance(value, plan.plain_types) and not (type(value) is bool and bool not in plan.plain_types)
-        checks = self._validators.get(id(plan.schema))
-        if checks is None:
-            validator = self._validator_cls(plan.schema, format_checker=OAS30ReadValidator.FORMAT_CHECKER)
-            checks = (accelerator(plan.schema, self._openapi, validator.format_checker), validator)
-            self._validators[id(plan.schema)] = checks
-        accepts, validator = checks
-        if accepts is not None and accepts(value):
-            return True
-        try:
-            return bool(validator.is_valid(value))
-        except Exception:  # an unresolvable $ref inside a recursive schema: do not echo
-            return False
+        return self._faker.judge.valid(plan.schema, value)
 
 
 def _plain_types(schema: Schema, faker: SchemaFaker) -> tuple[type, ...] | None:
@@ -294,9 +312,9 @@ def _plain_types(schema: Schema, faker: SchemaFaker) -> tuple[type, ...] | None:
 
 def _request_schema(op: Operation, faker: SchemaFaker) -> Schema:
     content = (op.request_body or {}).get("content") or {}
-    for media_type, media in content.items():
-        if "json" in media_type and isinstance(media, Mapping):
-            return faker.flatten(media.get("schema") or {})
+    for media_type, definition in content.items():
+        if (media.is_json(media_type) or media.is_form(media_type)) and isinstance(definition, Mapping):
+            return faker.flatten(definition.get("schema") or {})
     return {}
 
 
@@ -328,6 +346,10 @@ def _message(op: Operation, hints: Hints) -> str:
 
 
 def _nullable(schema: Schema, faker: SchemaFaker) -> bool:
+    """Whether null is a valid answer (an enum must list it: OpenAPI 3.0's `nullable` does not
+    add null to an `enum`)."""
+    if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
+        return False
     if schema.get("nullable") is True:
         return True
     kind = schema.get("type")

@@ -7,6 +7,7 @@ so a new spec gets sensible values, and a new vendor quirk needs no code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +36,7 @@ class Hints:
     classify: Mapping[str, tuple[str, ...]]
     templates: tuple[Template, ...]
     lists: Mapping[str, tuple[str, ...]]
+    shapes: tuple[tuple[re.Pattern[str], str], ...] = ()
 
     def echo_keys(self, name: str) -> tuple[str, ...]:
         """Request fields whose value a response field called `name` carries, in order."""
@@ -58,7 +60,8 @@ def load_hints(folder: Path = FIXTURES) -> Hints:
             Template(str(t["text"]), tuple(t.get("topics") or ())) for t in memories.get("templates") or ()
         )
         or (Template("Prefers window seats on long-haul flights", ("travel", "preferences")),),
-        lists={k: tuple(v) for k, v in (memories.get("lists") or {}).items()},
+        lists={**{k: tuple(v) for k, v in (fields.get("lists") or {}).items()}, **{k: tuple(v) for k, v in (memories.get("lists") or {}).items()}},
+        shapes=tuple((re.compile(str(rule["match"])), str(rule["format"])) for rule in fields.get("shapes") or ()),
     )
 
 

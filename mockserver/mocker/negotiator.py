@@ -1,24 +1,36 @@
 """Decide which declared response answers a request: Prism's negotiator, reduced to what we need.
 
 Only the choice lives here (status, schema, media type, example); turning a choice into bytes is
-the generator's and the error renderer's job. Clients steer the choice per request with Prism's
-`Prefer` header: `code=404`, `example=NAME`, `dynamic=false`.
+the generator's and the error renderer's job. The media type follows the request's `Accept`
+among those the response declares (JSON first when the client does not care); a success nobody
+can accept is a 406. Statuses that carry no body (204, 304, 1xx) never get a media type, whatever
+the document declares for them. Clients steer the choice per request with Prism's `Prefer`
+header: `code=404`, `example=NAME`, `dynamic=false`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .generator import Schema
+from .. import media
 from ..spec import Operation
+from .generator import Schema
 
-_JSON_MARKERS = ("json",)
+_NO_BODY = (204, 205, 304)
+_CODE = re.compile(r"[1-5][0-9][0-9]")
+_DELAY = re.compile(r"[0-9]{1,6}")
 
 
 @dataclass(frozen=True)
 class Choice:
-    """A declared response picked for this request."""
+    """A declared response picked for this request.
+
+    `media_type` is the key of the response's `content` the body follows (None: no body);
+    `content_type` is what is sent in `Content-Type`: the same, unless the document declares a
+    wildcard (`*/*`, `application/*`), which cannot be sent and is made concrete.
+    """
 
     status: int
     key: str
@@ -26,25 +38,57 @@ class Choice:
     schema: Schema | None
     media_type: str | None
     response: Mapping[str, Any]
+    acceptable: bool = True
+
+    @property
+    def content_type(self) -> str | None:
+        if self.media_type is None:
+            return None
+        return concrete(self.media_type)
+
+    @property
+    def headers(self) -> Mapping[str, Any]:
+        declared = self.response.get("headers")
+        return declared if isinstance(declared, Mapping) else {}
 
     @property
     def examples(self) -> Mapping[str, Any]:
         """Named examples of the chosen media type (`examples:` map), values unwrapped."""
-        media = (self.response.get("content") or {}).get(self.media_type or "") or {}
-        named = media.get("examples") or {}
-        return {name: ex.get("value") for name, ex in named.items() if isinstance(ex, Mapping)}
+        named = self._media().get("examples")
+        if not isinstance(named, Mapping):
+            return {}
+        return {name: ex.get("value") for name, ex in named.items() if isinstance(ex, Mapping) and "value" in ex}
 
     @property
     def example(self) -> Any:
         """The single example of the media type or its schema, or `None` if there is none."""
-        media = (self.response.get("content") or {}).get(self.media_type or "") or {}
-        if "example" in media:
-            return media["example"]
+        definition = self._media()
+        if "example" in definition:
+            return definition["example"]
         if self.examples:
             return next(iter(self.examples.values()))
-        if self.schema is not None and "example" in self.schema:
-            return self.schema["example"]
+        if isinstance(self.schema, Mapping):
+            if "example" in self.schema:
+                return self.schema["example"]
+            listed = self.schema.get("examples")
+            if isinstance(listed, list) and listed:
+                return listed[0]
         return None
+
+    def _media(self) -> Mapping[str, Any]:
+        content = self.response.get("content")
+        found = content.get(self.media_type or "") if isinstance(content, Mapping) else None
+        return found if isinstance(found, Mapping) else {}
+
+
+def concrete(media_type: str) -> str:
+    """A media type that can be sent for a declared one (`*/*` → JSON, `text/*` → text/plain)."""
+    kind = media.essence(media_type)
+    if "*" not in kind:
+        return media_type
+    if kind in ("*/*", "application/*") or kind.endswith("*+json"):
+        return "application/json"
+    return {"text/*": "text/plain", "image/*": "image/png"}.get(kind, "application/octet-stream")
 
 
 def declared_key(op: Operation, status: int) -> str | None:
@@ -55,12 +99,25 @@ def declared_key(op: Operation, status: int) -> str | None:
     return None
 
 
-def choose(op: Operation, status: int) -> Choice:
-    """The declared response for `status`, or an undeclared, body-less choice."""
+def choose(op: Operation, status: int, accept: str | None = None) -> Choice:
+    """The declared response for `status` in the media type `accept` prefers, or an
+    undeclared, body-less choice. An error is always answered, in its first declared media type
+    when `accept` rules them all out; the caller decides whether a success is then a 406."""
     key = declared_key(op, status)
-    response: Mapping[str, Any] = (op.responses.get(key) if key else None) or {}
-    media_type, schema = _json_content(response)
-    return Choice(status, key or "", key is not None, schema, media_type, response)
+    response = op.responses.get(key) if key else None
+    response = response if isinstance(response, Mapping) else {}
+    content = response.get("content")
+    content = content if isinstance(content, Mapping) else {}
+    if status in _NO_BODY or status < 200 or not content:
+        return Choice(status, key or "", key is not None, None, None, response)
+    available = list(content)
+    media_type = media.accepted(accept, available)
+    acceptable = media_type is not None
+    if media_type is None:
+        media_type = media.accepted(None, available)
+    definition = content.get(media_type)
+    schema = definition.get("schema") if isinstance(definition, Mapping) else None
+    return Choice(status, key or "", key is not None, schema if schema is not None else {}, media_type, response, acceptable)
 
 
 def error_status(op: Operation) -> int:
@@ -91,7 +148,7 @@ class PreferenceError(ValueError):
 
 def preferences(header: str | None) -> Preferences:
     """Parse `Prefer: code=404, example=NAME, dynamic=false, delay=250`; other preferences
-    (`return=minimal`…) are ignored."""
+    (`return=minimal`, `respond-async`, anything unknown) are ignored."""
     if not header:
         return Preferences()
     values: dict[str, str] = {}
@@ -100,13 +157,13 @@ def preferences(header: str | None) -> Preferences:
         if sep:
             values[name.strip().lower()] = value.strip().strip('"')
     code = values.get("code")
-    if code is not None and not (code.isdigit() and 100 <= int(code) <= 599):
+    if code is not None and not _CODE.fullmatch(code):
         raise PreferenceError(f"Prefer: code={code} is not an HTTP status code")
     dynamic = values.get("dynamic")
     if dynamic is not None and dynamic.lower() not in ("true", "false"):
         raise PreferenceError(f"Prefer: dynamic={dynamic} must be true or false")
     delay = values.get("delay")
-    if delay is not None and not (delay.isdigit() and int(delay) <= MAX_DELAY_MS):
+    if delay is not None and not (_DELAY.fullmatch(delay) and int(delay) <= MAX_DELAY_MS):
         raise PreferenceError(f"Prefer: delay={delay} must be a whole number of milliseconds up to {MAX_DELAY_MS}")
     return Preferences(
         delay_ms=int(delay) if delay is not None else None,
@@ -116,10 +173,10 @@ def preferences(header: str | None) -> Preferences:
     )
 
 
-def preferred(op: Operation, prefer: Preferences) -> Choice:
+def preferred(op: Operation, prefer: Preferences, accept: str | None = None) -> Choice:
     """The response a `Prefer: code=` asks for; raises if the operation does not declare it."""
     assert prefer.code is not None
-    choice = choose(op, prefer.code)
+    choice = choose(op, prefer.code, accept)
     if not choice.declared:
         declared = ", ".join(op.responses) or "none"
         raise PreferenceError(
@@ -128,24 +185,14 @@ def preferred(op: Operation, prefer: Preferences) -> Choice:
     return choice
 
 
-def success(op: Operation) -> Choice:
+def success(op: Operation, accept: str | None = None) -> Choice:
     """The documented success: the lowest declared 2xx code (200, or 201 for a create)."""
     codes = sorted(int(code) for code in op.responses if code.isdigit() and code.startswith("2"))
     if codes:
-        return choose(op, codes[0])
+        return choose(op, codes[0], accept)
     if "2XX" in op.responses:
-        return choose(op, 200)
-    return choose(op, 200 if "default" in op.responses else 204)
-
-
-def _json_content(response: Mapping[str, Any]) -> tuple[str | None, Schema | None]:
-    content: Mapping[str, Any] = response.get("content") or {}
-    if not content:
-        return None, None
-    media_type = next((m for m in content if any(k in m for k in _JSON_MARKERS)), None)
-    media_type = media_type or next(iter(content))
-    schema = (content.get(media_type) or {}).get("schema")
-    return media_type, schema if schema is not None else {}
+        return choose(op, 200, accept)
+    return choose(op, 200 if "default" in op.responses else 204, accept)
 
 
 def fault(op: Operation) -> Choice:

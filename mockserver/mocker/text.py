@@ -43,6 +43,7 @@ class Inventor:
         self._hints = hints
         self._streams = streams
         self._faker_methods: dict[str, Callable[[], Any] | None] = {}
+        self._shapes: dict[str, str | None] = {}
 
     def story(self) -> Story:
         template = self._streams.rng.choice(self._hints.templates)
@@ -73,7 +74,22 @@ class Inventor:
         value = _call(self._faker_method(name or ""))
         if isinstance(value, str):
             return value
-        return self._streams.rng.choice(story.topics)
+        if not name:
+            return self._streams.rng.choice(story.topics)
+        return f"{_slug(name)}-{self._streams.token(6)}"
+
+    def hinted(self, name: str | None) -> bool:
+        """Whether `fixtures/fields.yaml` says what a field of this name holds."""
+        return bool(name) and (name in self._hints.text or (name or "").lower() in self._hints.text)
+
+    def shape(self, name: str | None) -> str | None:
+        """The format a field's name says its value has (`created_at` → `date-time`, `next` →
+        `uri`), from `fixtures/fields.yaml`; None when the name says nothing."""
+        if not name:
+            return None
+        if name not in self._shapes:
+            self._shapes[name] = next((fmt for rule, fmt in self._hints.shapes if rule.fullmatch(name)), None)
+        return self._shapes[name]
 
     def strings(self, name: str | None, story: Story) -> list[str] | None:
         """A whole list for list fields that have one (topics, tags), else None."""
@@ -112,6 +128,12 @@ class Inventor:
                     method = None
             self._faker_methods[name] = method
         return self._faker_methods[name]
+
+
+def _slug(name: str) -> str:
+    """`modelName` → `model-name`, `Model_ID` → `model-id`: a field name as a value prefix."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name)
+    return re.sub(r"[^a-z0-9]+", "-", spaced.lower()).strip("-") or "value"
 
 
 def _call(method: Callable[[], Any] | None) -> Any:

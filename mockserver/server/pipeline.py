@@ -1,8 +1,8 @@
-"""The request path, one stage per step, read top to bottom in `MockedApi.handle`:
+"""One API's request path, one stage per step, read top to bottom in `MockedApi.handle`:
 
     (routed by `routing`, body read by `app`) → preferences → authenticate → validate request
-    → negotiate response (Prefer, injected faults) → generate body → validate response
-    → record (journal, created records, access log)
+    → negotiate response (Prefer, Accept, injected faults) → generate body and headers
+    → validate response → record (journal, created records, access log)
 
 Each stage is a small function over plain `Request`/`Response` values; the ASGI plumbing stays
 in `app.MockServer`.
@@ -10,38 +10,30 @@ in `app.MockServer`.
 
 from __future__ import annotations
 
-import http
 import sys
 import time
 from typing import Any
 
-import orjson
-
-from ..mocker import error_bodies as errors
-from ..problems import Problem
-
-from ..mocker import negotiator as negotiation
-from ..validator.security import Authenticator, AuthPolicy
-from ..mocker.composer import Composer
+from .. import media
 from ..config import Settings
-from ..mocker.generator import Schema, SchemaFaker
-from ..mocker.hints import load_hints
-from .http import JSON, Request, Response
 from ..journal.memory import Journal, Record, compact, entry_for
+from ..mocker import error_bodies as errors
+from ..mocker import negotiator as negotiation
+from ..mocker.composer import Composer
+from ..mocker.encoding import dump, encode
+from ..mocker.generator import Schema, SchemaFaker
+from ..mocker.headers import declared_headers
+from ..mocker.hints import load_hints
 from ..mocker.negotiator import Choice, PreferenceError, Preferences
-from ..spec import Api, Operation
 from ..mocker.streams import Streams
 from ..mocker.text import Inventor
-from ..validator.request import compile_api
+from ..problems import Problem, kind_of, phrase
+from ..spec import Api, Operation
+from ..validator.request import Validators
+from ..validator.security import Authenticator, AuthPolicy
+from .http import JSON, Request, Response
 
 MOCK_ERROR_HEADER = "X-Mock-Error"
-
-_KINDS = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 422: "validation"}
-
-
-def dump(value: Any) -> bytes:
-    """Serialise a body the way a typical JSON API does (UTF-8, no NaN, no spaces)."""
-    return orjson.dumps(value)
 
 
 class MockedApi:
@@ -54,11 +46,10 @@ class MockedApi:
         self.operations = api.by_routing_id()
         self.streams = Streams(api.name, settings.seed, settings.locale)
         hints = load_hints()
-        self.faker = SchemaFaker(api.document, self.streams, Inventor(hints, self.streams))
+        self.faker = SchemaFaker(api.document, self.streams, Inventor(hints, self.streams), api.openapi)
         self.composer = Composer(api, self.faker, hints)
         self.error_style = _error_style(api)
-        self.request_validators, self.response_validator = compile_api(api)
-        self.successes = {op.routing_id: negotiation.success(op) for op in api.operations}
+        self.validators = Validators(api)
         self.authenticators = {
             op.routing_id: Authenticator(op.security, api.security_schemes, policy)
             for op in api.operations
@@ -79,43 +70,55 @@ class MockedApi:
         denial = self.authenticators[op.routing_id].check(request)
         if denial is not None:
             problem = Problem("unauthenticated", denial.message)
-            return self.error(op, 401, problem, [("WWW-Authenticate", denial.challenge)])
-        problems, body = self.request_validators[op.routing_id].validate(request)
+            return self.error(op, 401, problem, [("WWW-Authenticate", denial.challenge)], request)
+        problems, body = self.validators.request(op).validate(request)
         if problems and prefer.code is None:
             status = negotiation.error_status(op)
-            return self.error(op, status, Problem(_KINDS.get(status, "validation"), "Validation error", tuple(problems)))
+            return self.error(op, status, Problem("validation" if status == 422 else kind_of(status), "Validation error", tuple(problems)), None, request)
         if prefer.code is None and self.chaos.fails(self.streams.chaos):
-            return self.error(op, negotiation.fault(op).status, Problem("server", "Internal Server Error"))
+            return self.error(op, negotiation.fault(op).status, Problem("server", phrase(500)), None, request)
+        accept = request.headers.get("accept")
         try:
-            choice = negotiation.preferred(op, prefer) if prefer.code else self.successes[op.routing_id]
-            response = self.respond(op, choice, prefer, None if problems else body)
+            choice = negotiation.preferred(op, prefer, accept) if prefer.code else negotiation.success(op, accept)
         except PreferenceError as exc:
             return mock_error(str(exc))
-        return self.checked(op, choice, response)
+        if not choice.acceptable and choice.status < 400:
+            offered = ", ".join(str(m) for m in (choice.response.get("content") or {}))
+            return self.error(op, 406, Problem("not_acceptable", f"Not Acceptable: this operation answers {offered}"), None, request)
+        try:
+            response, created = self.respond(op, choice, prefer, None if problems else body, request)
+        except PreferenceError as exc:
+            return mock_error(str(exc))
+        checked = self.checked(op, choice, response)
+        if created is not None and checked is response:
+            self.journal.add_record(created)
+        return checked
 
-    def respond(self, op: Operation, choice: Choice, prefer: Preferences, request_body: Any) -> Response:
-        """The body for `choice`: a named or static example on request, else composed from the
-        request (echo, server-assigned fields, invented text)."""
-        if choice.media_type is None:
-            return Response(choice.status, media_type=None)
-        if prefer.example is not None:
-            if prefer.example not in choice.examples:
-                names = ", ".join(choice.examples) or "none"
-                raise PreferenceError(f"Prefer: example={prefer.example} is not declared for {choice.status} (declared: {names})")
-            body = choice.examples[prefer.example]
-        elif prefer.dynamic is False and choice.example is not None:
-            body = choice.example
-        elif choice.status >= 400:
-            kind = _KINDS.get(choice.status, "server" if choice.status >= 500 else "bad_request")
-            body = errors.render(choice.schema, Problem(kind, _phrase(choice.status)), self.faker, example=_dict(choice.example))
-        else:
-            body = self.composer.body(op, choice.schema, request_body, choice.example)
-            if op.method == "POST" and choice.status < 300:
-                data = dump(body)
-                record = Record(self.api.name, self.composer.identity(op, body), compact(data), compact(dump(request_body)), time.time())
-                self.journal.add_record(record)
-                return Response(choice.status, data, choice.media_type, parsed=body)
-        return Response(choice.status, dump(body), choice.media_type, parsed=body)
+    def respond(self, op: Operation, choice: Choice, prefer: Preferences, request_body: Any, request: Request) -> tuple[Response, Record | None]:
+        """The body and headers for `choice`: a named or static example on request, else composed
+        from the request (echo, server-assigned fields, invented text); and, for a successful
+        create, the record of what was created."""
+        body: Any = None
+        if choice.media_type is not None:
+            if prefer.example is not None:
+                if prefer.example not in choice.examples:
+                    names = ", ".join(choice.examples) or "none"
+                    raise PreferenceError(f"Prefer: example={prefer.example} is not declared for {choice.status} (declared: {names})")
+                body = choice.examples[prefer.example]
+            elif prefer.dynamic is False and choice.example is not None:
+                body = choice.example
+            elif choice.status >= 400:
+                body = errors.render(choice.schema, Problem(kind_of(choice.status), phrase(choice.status)), self.faker, example=_dict(choice.example))
+            else:
+                body = self.composer.body(op, choice.schema, request_body, choice.example)
+        identity = self.composer.identity(op, body) if body is not None and op.method in ("POST", "PUT") and choice.status < 300 else None
+        headers = self._headers(choice, request, identity)
+        data = self._encode(choice, body)
+        response = Response(choice.status, data, choice.content_type, headers, parsed=body)
+        if op.method == "POST" and choice.status < 300 and body is not None and media.is_json(choice.content_type or ""):
+            record = Record(self.api.name, identity, compact(data), compact(dump(request_body)), time.time())
+            return response, record
+        return response, None
 
     def error(
         self,
@@ -123,38 +126,75 @@ class MockedApi:
         status: int,
         problem: Problem,
         headers: list[tuple[str, str]] | None = None,
+        request: Request | None = None,
     ) -> Response:
         """`problem` at `status`, in the schema the operation declares for it or the API's style."""
+        headers = list(headers or [])
         if op is not None:
-            choice = negotiation.choose(op, status)
+            choice = negotiation.choose(op, status, request.headers.get("accept") if request else None)
             if choice.declared:
+                headers += self._headers(choice, request, None)
                 if choice.media_type is None:
-                    return Response(status, media_type=None, headers=headers or [])
+                    return Response(status, media_type=None, headers=headers)
                 body = errors.render(choice.schema, problem, self.faker, example=_dict(choice.example))
-                return self.checked(op, choice, Response(status, dump(body), choice.media_type, headers or [], parsed=body))
+                response = Response(status, self._encode(choice, body), choice.content_type, headers, parsed=body)
+                return self.checked(op, choice, response)
         body = errors.render(self.error_style, problem, self.faker, declared=False)
         if body is None:
-            return Response(status, media_type=None, headers=headers or [])
-        return Response(status, dump(body), JSON, headers or [], parsed=body)
+            return Response(status, media_type=None, headers=headers)
+        return Response(status, dump(body), JSON, headers, parsed=body)
 
     def checked(self, op: Operation, choice: Choice, response: Response) -> Response:
-        """Validate what is about to be sent; a violation is our bug: log it and answer 500."""
+        """Validate what is about to be sent. A violation is our bug: answer the spec's own
+        example instead when it is valid, else log the bug and answer 500."""
         if choice.media_type is None or not choice.declared:
             return response
-        violations = self.response_validator.errors(op, choice.key, choice.media_type, response.parsed)
+        violations = self.validators.response.errors(op, choice.key, choice.media_type, response.parsed)
         if not violations:
             return response
+        example = choice.example
+        if example is not None and not self.validators.response.errors(op, choice.key, choice.media_type, example):
+            return Response(response.status, self._encode(choice, example), response.media_type, response.headers, parsed=example)
         detail = "; ".join(v.as_text() for v in violations)
         sys.stderr.write(f"MOCKSERVER BUG: {self.api.name} {op.method} {op.path} {choice.status} response violates the spec: {detail}\n")
         body = {"mockserver_error": f"generated {choice.status} response violates the spec", "violations": detail}
         return Response(500, dump(body), JSON, [(MOCK_ERROR_HEADER, "invalid generated response")])
 
+    def _headers(self, choice: Choice, request: Request | None, identity: Any) -> list[tuple[str, str]]:
+        """The declared headers of `choice`, each checked against its schema (a `Location`
+        that the schema does not accept is replaced by a generated value)."""
+        if not choice.headers:
+            return []
+        made = declared_headers(choice.headers, lambda schema, name: self.faker.value(schema, name), _absolute(request, identity))
+        sent = []
+        for name, text, value in made:
+            schema = _header_schema(choice.headers[name])
+            if not self.faker.judge.valid(schema, value):
+                value = self.faker.value(schema, name)
+                text = declared_headers({name: {"schema": schema}}, lambda s, n: value, "")[0][1]
+            sent.append((name, text))
+        return sent
 
-def _phrase(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return f"Status {status}"
+    def _encode(self, choice: Choice, body: Any) -> bytes:
+        if choice.media_type is None:
+            return b""
+        return encode(body, choice.content_type or JSON, choice.schema, self.faker.flatten)
+
+
+def _header_schema(header: Any) -> Any:
+    schema = header.get("schema") if isinstance(header, dict) else None
+    return schema if isinstance(schema, dict) else {"type": "string"}
+
+
+def _absolute(request: Request | None, identity: Any) -> str:
+    """The URL of what `request` addressed (and, for a create, of what it created)."""
+    if request is None:
+        return "/"
+    host = request.headers.get("host") or "127.0.0.1"
+    path = request.path.rstrip("/")
+    if identity is not None and not isinstance(identity, (dict, list)):
+        path = f"{path}/{identity}"
+    return f"http://{host}{path or '/'}"
 
 
 def _dict(value: Any) -> dict[str, Any] | None:
@@ -172,13 +212,13 @@ def _error_style(api: Api) -> Schema | None:
         for code in sorted(op.responses):
             if code[0] == "4" or code == "default":
                 choice = negotiation.choose(op, int(code) if code.isdigit() else 400)
-                if choice.schema is not None:
+                if choice.schema is not None and media.is_json(choice.media_type or ""):
                     return choice.schema
     return None
 
 
 class Pipeline:
-    """The ASGI app behind connexion's routing middleware."""
+    """Every API's runtime, found by base path, plus the record stage."""
 
     def __init__(self, apis: list[Api], settings: Settings, policy: AuthPolicy, journal: Journal) -> None:
         self.apis = {api.base_path: MockedApi(api, settings, policy, journal) for api in apis}
@@ -201,11 +241,6 @@ class Pipeline:
         """Restart every API's random streams and clock (seeded servers repeat themselves)."""
         for mocked in self.apis.values():
             mocked.streams.reset()
-
-    def error_for(self, mocked: MockedApi, status: int, problem: Problem, headers: list[tuple[str, str]] | None = None) -> Response:
-        """An error outside any operation (413, 500), in `mocked`'s error style."""
-        return mocked.error(None, status, problem, headers)
-
 
     def record(self, mocked: MockedApi | None, operation: str | None, request: Request, response: Response, t0: float) -> None:
         """Journal the exchange (requests to an API only) and write the access-log line."""
