@@ -109,3 +109,14 @@ def test_auth_off_skips_the_check(tmp_path: Path) -> None:
         assert httpx.get(server.url("notes") + "/bearer").status_code == 200
     finally:
         server.stop()
+
+
+def test_an_api_key_in_the_authorization_header_is_accepted_with_its_documented_scheme_word() -> None:
+    """`Authorization: Token <key>` (the scheme word lives in the description of an apiKey
+    scheme, which has no field for it), `Api-Key <key>` and the bare key all authenticate."""
+    with ServerThread(Settings(specs=Path(__file__).parent / "data" / "defects", quiet=True)) as running:
+        url = running.url("shapes") + "/text"
+        for value in ("Token test-token", "Api-Key test-token", "test-token"):
+            assert httpx.get(url, headers={"Authorization": value}).status_code == 200, value
+        for value in ("Token wrong", "Token", "Token test-token extra", ""):
+            assert httpx.get(url, headers={"Authorization": value}).status_code == 401, value

@@ -197,3 +197,26 @@ def test_locale_picks_fakers_locale_for_invented_values() -> None:
     story = inventor.story()
     cities = {inventor.string("city", {}, story) for _ in range(20)}
     assert cities <= set(GermanAddresses.cities)
+
+
+def test_unhinted_and_camel_case_fields_get_values_of_their_kind() -> None:
+    """Type and format first (`createdAt` is a date-time, `homepageUrl` and `next` are URLs),
+    then examples and enums (`status: PENDING`), then domain lists (`model`), never a topic
+    word; free text only where text belongs."""
+    from pathlib import Path
+
+    from mockserver.mocker.hints import load_hints
+
+    models = set(load_hints().lists["models"])
+    with ServerThread(Settings(specs=Path(__file__).parent / "data" / "defects", quiet=True)) as running:
+        with httpx.Client(base_url=running.url("shapes"), headers={"Authorization": "Token test-token"}) as client:
+            for _ in range(10):
+                agent = client.get("/agents/a-1").json()
+                dt.datetime.fromisoformat(agent["createdAt"].replace("Z", "+00:00"))
+                assert agent["homepageUrl"].startswith(("http://", "https://"))
+                assert agent["status"] == "PENDING" and agent["model"] in models
+                page = client.get("/memories").json()
+                assert page["next"] is None or page["next"].startswith(("http://", "https://"))
+                item = page["items"][0]
+                dt.datetime.fromisoformat(item["createdAt"].replace("Z", "+00:00"))
+                assert len(item["content"].split()) >= 3

@@ -23,8 +23,12 @@ _USER_FIELDS = ("user_id", "userId")
 _ALWAYS_SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-auth-token"})
 
 
+BODY_LIMIT = 64 * 1024
+
+
 class Entry(NamedTuple):
-    """One request/response exchange, stored raw."""
+    """One request/response exchange, stored raw; bodies cut at `BODY_LIMIT` bytes, with their
+    full sizes kept, so memory stays bounded when clients upload large files."""
 
     at: float
     api: str
@@ -37,6 +41,8 @@ class Entry(NamedTuple):
     status: int
     response: bytes
     duration_ms: float
+    body_size: int = 0
+    response_size: int = 0
 
 
 class Record(NamedTuple):
@@ -122,7 +128,7 @@ class Journal:
         return found
 
     def _render(self, entry: Entry) -> dict[str, Any]:
-        headers = dict(line.split(": ", 1) for line in entry.headers.split("\n") if line)
+        headers = dict(line.split(": ", 1) for line in entry.headers.split("\n") if ": " in line)
         return {
             "time": _iso(entry.at),
             "api": entry.api,
@@ -135,6 +141,8 @@ class Journal:
             "status": entry.status,
             "response": _decode(entry.response),
             "duration_ms": round(entry.duration_ms, 3),
+            **_truncation("body", len(entry.body), entry.body_size),
+            **_truncation("response", len(entry.response), entry.response_size),
         }
 
 
@@ -148,11 +156,20 @@ def entry_for(api: str, operation: str | None, request: Request, response: Respo
         request.path,
         request.query_string,
         headers,
-        request.body,
+        compact(request.body[:BODY_LIMIT]),
         response.status,
-        compact(response.body),
+        compact(response.body[:BODY_LIMIT]),
         (time.perf_counter() - started) * 1000,
+        len(request.body),
+        len(response.body),
     )
+
+
+def _truncation(name: str, kept: int, size: int) -> dict[str, Any]:
+    """`{"<name>_truncated": true, "<name>_bytes": size}` when only part of a body was kept."""
+    if size <= kept:
+        return {}
+    return {f"{name}_truncated": True, f"{name}_bytes": size}
 
 
 def compact(data: bytes) -> bytes:

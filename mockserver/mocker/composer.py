@@ -39,6 +39,8 @@ from .streams import rfc3339
 from .text import Story
 
 _OMIT = object()
+_MAX_DEPTH = 4  # below this, optional fields of invented objects are filled in
+_HARD_DEPTH = 12  # recursive schemas stop here whatever they require
 _ANNOTATIONS = frozenset({"title", "description", "default", "example", "examples", "deprecated", "readOnly", "writeOnly", "$comment", "nullable"})
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -124,7 +126,7 @@ class Composer:
             self._requests[op.routing_id] = (request_schema, fields, _message(op, self._hints), _resource(op))
         return self._requests[op.routing_id]
 
-    def _value(self, schema: Schema, name: str | None, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str) -> Any:
+    def _value(self, schema: Schema, name: str | None, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str, depth: int = 0) -> Any:
         schema = self._faker.flatten(schema)
         for keyword in ("oneOf", "anyOf"):
             options = schema.get(keyword)
@@ -136,23 +138,28 @@ class Composer:
                 break
         kind = type_of(schema)
         if kind == "object" and "properties" in schema:
-            return self._object(schema, source, example, creation, resource)
+            return self._object(schema, source, example, creation, resource, depth)
         if kind == "array" and type_of(self._faker.flatten(schema.get("items") or {})) == "object":
             item_example = example[0] if isinstance(example, list) and example else None
-            count = max(int(schema.get("minItems", 1)), 1)
+            count = max(int(schema.get("minItems", 1)), 1) if depth < _MAX_DEPTH else int(schema.get("minItems", 0))
             return [
-                self._value(schema.get("items") or {}, name, {}, item_example, _Creation({}, creation.request_fields, creation.message), resource)
+                self._value(schema.get("items") or {}, name, {}, item_example, _Creation({}, creation.request_fields, creation.message), resource, depth + 1)
                 for _ in range(count)
             ]
-        return self._faker.value(schema, name, self._story(creation))
+        return self._faker.value(schema, name or ("text" if kind == "string" else None), self._story(creation))
 
-    def _object(self, schema: Schema, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str) -> dict[str, Any]:
+    def _object(self, schema: Schema, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str, depth: int = 0) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for plan in self._plan(schema, resource):
             sub_example = example.get(plan.name) if type(example) is dict else None
-            value = self._field(plan, source, sub_example, creation, resource)
+            value = self._field(plan, source, sub_example, creation, resource, depth)
             if value is not _OMIT:
                 result[plan.name] = value
+        extra = schema.get("additionalProperties", True)
+        defined = schema.get("properties") or {}
+        for name in schema.get("required") or ():
+            if isinstance(name, str) and name not in defined and extra is not False:
+                result[name] = self._faker.value(extra if isinstance(extra, Mapping) else True, name, self._story(creation))
         return result
 
     def _plan(self, schema: Schema, resource: str) -> tuple[_Field, ...]:
@@ -191,7 +198,7 @@ class Composer:
             write_only=bool(flat.get("writeOnly")),
         )
 
-    def _field(self, plan: _Field, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str) -> Any:
+    def _field(self, plan: _Field, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str, depth: int = 0) -> Any:
         if plan.write_only:
             return _OMIT
         for key in plan.echo_keys:
@@ -200,9 +207,9 @@ class Composer:
         if plan.nested:
             nested = source.get(plan.name)
             if type(nested) is dict:
-                return self._object(plan.real, nested, example, creation, resource)
+                return self._object(plan.real, nested, example, creation, resource, depth + 1)
             if plan.required:
-                return self._object(plan.real, source, example, creation, resource)
+                return self._object(plan.real, source, example, creation, resource, depth + 1)
         if plan.is_id:
             if plan.name not in creation.ids:
                 creation.ids[plan.name] = self._new_id(plan.real, example)
@@ -224,8 +231,11 @@ class Composer:
                 return chosen
         if "default" in plan.schema:
             return copy.deepcopy(plan.schema["default"])
-        if plan.required or not source:
-            return self._faker.value(plan.schema, plan.name, self._story(creation))
+        if depth > _HARD_DEPTH:
+            return None if plan.nullable else _OMIT
+        if plan.required or (not source and depth < _MAX_DEPTH):
+            invented = creation if source else _Creation({}, creation.request_fields, creation.message, story=self._story(creation))
+            return self._value(plan.schema, plan.name, {}, example, invented, resource, depth + 1)
         return None if plan.nullable else _OMIT
 
     def _new_id(self, schema: Schema, example: Any) -> Any:

@@ -146,7 +146,9 @@ class SchemaFaker:
         """A value of one branch: non-null branches first, the discriminator set to the branch's
         mapping key, and for `oneOf` a value that matches exactly one branch."""
         options: list[Any] = schema[keyword]
-        order = sorted(range(len(options)), key=lambda i: type_of(self.flatten(options[i])) == "null")
+        real = [i for i in range(len(options)) if type_of(self.flatten(options[i])) != "null"]
+        start = self.streams.rng.randrange(len(real)) if len(real) > 1 else 0
+        order = real[start:] + real[:start] + [i for i in range(len(options)) if i not in real]
         if depth >= _MAX_DEPTH and any(type_of(self.flatten(options[i])) == "null" for i in order):
             order = [i for i in order if type_of(self.flatten(options[i])) == "null"] + order
         value: Any = None
@@ -286,9 +288,11 @@ class SchemaFaker:
         example = _example(schema)
         if isinstance(example, str) and _fits(example, low, high) and not isinstance(pattern, str):
             return example
-        shape = FORMATS.get(self.inventor.shape(name) or "") if not self.inventor.hinted(name) else None
-        if shape is not None and make is None:
-            shaped = shape(self.streams)
+        shape = self.inventor.shape(name) if not self.inventor.hinted(name) else None
+        if shape in FORMATS and make is None:
+            shaped = FORMATS[shape](self.streams)
+            if shape == "uuid" and not _fits(shaped, low, high):
+                shaped = self.streams.token(max(low, min(high or 16, 16)))
             if _fits(shaped, low, high):
                 return shaped
         return self.fit(self.inventor.string(name, schema, story or self.inventor.story()), schema)

@@ -28,7 +28,7 @@ from . import admin
 from .cors import Cors, origin_of
 from .docs import docs_app, is_docs_path
 from .http import BodyTooLarge, Request, Response, read_body, request_head, send_response
-from .pipeline import MOCK_ERROR_HEADER, Pipeline, plain_error
+from .pipeline import MOCK_ERROR_HEADER, MockedApi, Pipeline, plain_error
 from .routing import Router
 
 
@@ -110,20 +110,19 @@ class MockServer:
             await asyncio.sleep(response.delay_ms / 1000)
         await send_response(send, response, request.method)
 
-    def _too_large(self, mocked: object, exc: BodyTooLarge) -> Response:
-        problem = Problem("too_large", str(exc))
+    def _too_large(self, mocked: MockedApi | None, exc: BodyTooLarge) -> Response:
         if mocked is None:
             return plain_error(413, str(exc))
-        return self.pipeline.error_for(mocked, 413, problem)
+        return mocked.error(None, 413, Problem("too_large", str(exc)))
 
-    def _crash(self, mocked: object, request: Request) -> Response:
+    def _crash(self, mocked: MockedApi | None, request: Request) -> Response:
         """A 500 for an exception the pipeline did not expect, with its traceback logged."""
         sys.stderr.write(f"MOCKSERVER BUG: {request.method} {request.path} raised:\n{traceback.format_exc()}")
         headers = [(MOCK_ERROR_HEADER, "unexpected error in mockserver; see its log")]
         if mocked is None:
             return plain_error(500, phrase(500), headers)
         try:
-            return self.pipeline.error_for(mocked, 500, Problem("server", phrase(500)), headers)
+            return mocked.error(None, 500, Problem("server", phrase(500)), headers)
         except Exception:  # even the error style failed: say so plainly
             return plain_error(500, phrase(500), headers)
 

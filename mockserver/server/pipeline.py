@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import media
 from ..config import Settings
-from ..journal.memory import Journal, Record, compact, entry_for
+from ..journal.memory import BODY_LIMIT, Journal, Record, compact, entry_for
 from ..mocker import error_bodies as errors
 from ..mocker import negotiator as negotiation
 from ..mocker.composer import Composer
@@ -116,7 +116,8 @@ class MockedApi:
         data = self._encode(choice, body)
         response = Response(choice.status, data, choice.content_type, headers, parsed=body)
         if op.method == "POST" and choice.status < 300 and body is not None and media.is_json(choice.content_type or ""):
-            record = Record(self.api.name, identity, compact(data), compact(dump(request_body)), time.time())
+            sent = dump(request_body)
+            record = Record(self.api.name, identity, compact(data), compact(sent) if len(sent) <= BODY_LIMIT else b"", time.time())
             return response, record
         return response, None
 

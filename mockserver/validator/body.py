@@ -1,8 +1,8 @@
 """Request bodies, by the media type the request declares and the document matches.
 
 JSON (any `+json` type) is parsed with orjson; `application/x-www-form-urlencoded` and
-`multipart/form-data` are decoded by openapi-core's media type deserialisers (properties cast
-per their schema and `encoding`), text by its charset; each then goes through the schema check.
+`multipart/form-data` fields are cast per property by openapi-core's casters, text is decoded by
+its charset; each then goes through the schema check.
 XML is checked for well-formedness only (openapi-core has no XML schema mapping), and other types
 (files, images) are taken as they are. A JSON body nested deeper than `MAX_DEPTH` is refused:
 no client needs it, and it could not be echoed back.
@@ -15,12 +15,14 @@ from typing import Any, Mapping
 import orjson
 from jsonschema_path import SchemaPath
 from openapi_core.casting.schemas import oas30_write_schema_casters_factory, oas31_schema_casters_factory
-from openapi_core.deserializing.media_types import MediaTypeDeserializersFactory
+from openapi_core.casting.schemas.exceptions import CastError
 
 from .. import media
 from ..problems import ErrorItem
 from ..server.http import Request
+from .params import effective_type
 from .schema import SchemaCheck, factories
+from .wording import PARSING_MESSAGES
 
 MAX_DEPTH = 100
 _BODY = ("body",)
@@ -38,7 +40,7 @@ class _MediaCheck:
         self._path = path
         self._openapi = openapi
         self._form_schema = path / "schema" if has_schema and media.is_form(declared) else None
-        self._encoding = path / "encoding" if isinstance(definition, Mapping) and "encoding" in definition else None
+        self._fields: dict[str, _FormField] | None = None
 
     def read(self, request: Request) -> tuple[list[ErrorItem], Any]:
         content_type = request.headers.get("content-type", "")
@@ -62,27 +64,46 @@ class _MediaCheck:
         return self._checked(value)
 
     def _form(self, body: bytes, content_type: str) -> tuple[list[ErrorItem], Any]:
-        casters = oas30_write_schema_casters_factory if self._openapi.startswith("3.0") else oas31_schema_casters_factory
-        factory = MediaTypeDeserializersFactory.from_schema_casters_factory(casters)
-        schema_validator = None
-        if self._form_schema is not None:
-            request_factory, _ = factories(self._openapi)
-            schema_validator = request_factory.create(self._spec, self._form_schema)
-        deserializer = factory.create(
-            self._spec,
-            media.essence(content_type),
-            schema=self._form_schema,
-            schema_validator=schema_validator,
-            parameters=media.parameters(content_type),
-            encoding=self._encoding,
-        )
+        """Form fields, each cast to its property's type by openapi-core's caster.
+
+        openapi-core's own form decoding leaves multipart text parts uncast and file parts as
+        bytes, so its validator rejects `pages=3` for an integer and every file upload in 3.1;
+        here each part is read as its property's type says (text, file, number, JSON object)
+        and a part that cannot be read is blamed by name."""
         try:
-            value = deserializer.deserialize(body)
-        except Exception:  # openapi-core's parsers raise whatever the stdlib raises for bad input
+            fields = _form_fields(body, content_type)
+        except Exception:  # the stdlib's parsers raise whatever they hit on bad input
             return [ErrorItem(_BODY, f"Invalid {media.essence(content_type)} body", "value_error")], None
-        if not isinstance(value, Mapping):
-            return [ErrorItem(_BODY, f"Invalid {media.essence(content_type)} body", "value_error")], None
-        return self._checked(dict(value))
+        properties = self._form_properties()
+        value: dict[str, Any] = {}
+        errors: list[ErrorItem] = []
+        for name in fields:
+            raw = fields.getlist(name)
+            prop = properties.get(name)
+            kind = effective_type(prop.schema) if prop else None
+            try:
+                if kind == "array":
+                    value[name] = [prop.cast_item(item) if prop else _text(item) for item in raw]
+                else:
+                    value[name] = prop.cast(raw[-1]) if prop else _text(raw[-1])
+            except (CastError, ValueError, TypeError):
+                errors.append(ErrorItem((*_BODY, name), *PARSING_MESSAGES.get(kind or "", ("Invalid value", "value_error"))))
+        if not errors:
+            return self._checked(value)
+        unreadable = {item.loc[1] for item in errors}
+        others, _ = self._checked(value)
+        return errors + [item for item in others if len(item.loc) < 2 or item.loc[1] not in unreadable], None
+
+    def _form_properties(self) -> dict[str, "_FormField"]:
+        if self._fields is None:
+            schema = self._form_schema.read_value() if self._form_schema is not None else {}
+            properties = schema.get("properties") if isinstance(schema, Mapping) else None
+            self._fields = {
+                name: _FormField(self._openapi, self._spec, self._form_schema / "properties" / name, prop)
+                for name, prop in (properties.items() if isinstance(properties, Mapping) else ())
+                if self._form_schema is not None
+            }
+        return self._fields
 
     def _xml(self, body: bytes) -> tuple[list[ErrorItem], Any]:
         from xml.etree.ElementTree import ParseError, fromstring
@@ -105,6 +126,54 @@ class _MediaCheck:
         if self.check is None:
             return [], value
         return self.check.errors(value, _BODY), value
+
+
+class _FormField:
+    """One property of a form body: openapi-core's caster for it and for its array items."""
+
+    def __init__(self, openapi: str, spec: SchemaPath, path: SchemaPath, schema: Any) -> None:
+        casters = oas30_write_schema_casters_factory if openapi.startswith("3.0") else oas31_schema_casters_factory
+        self.schema = schema
+        self._kind = effective_type(schema)
+        self._caster = casters.create(spec, path)
+        items = schema.get("items") if isinstance(schema, Mapping) else None
+        self._item_kind = effective_type(items)
+        self._item_caster = casters.create(spec, path / "items") if isinstance(items, Mapping) else None
+
+    def cast(self, raw: Any) -> Any:
+        return _read(raw, self._kind, self._caster)
+
+    def cast_item(self, raw: Any) -> Any:
+        return _read(raw, self._item_kind, self._item_caster)
+
+
+def _read(raw: Any, kind: str | None, caster: Any) -> Any:
+    """A form part as `kind` says: JSON for objects, text otherwise, then openapi-core's cast."""
+    text = _text(raw)
+    if kind == "object":
+        return orjson.loads(text)
+    if kind in ("integer", "number", "boolean") and caster is not None:
+        value = caster.cast(text)
+        if isinstance(value, str):
+            raise ValueError(text)
+        return value
+    return text
+
+
+def _text(raw: Any) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else str(raw)
+
+
+def _form_fields(body: bytes, content_type: str) -> Any:
+    """A multidict of the form's fields (file parts as bytes)."""
+    from urllib.parse import parse_qsl
+
+    from openapi_core.deserializing.media_types.util import data_form_loads
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    if media.essence(content_type) == "application/x-www-form-urlencoded":
+        return ImmutableMultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    return data_form_loads(body, **media.parameters(content_type))
 
 
 class BodyCheck:

@@ -144,6 +144,14 @@ class Authenticator:
         challenge = "Bearer"
         if not value:
             return Denial("Not authenticated", challenge)
-        if not self._policy.accepts(value):
+        if not (self._policy.accepts(value) or self._policy.accepts(_without_scheme(value))):
             return Denial("Invalid API key", challenge)
         return None
+
+
+def _without_scheme(value: str) -> str:
+    """The key of `Token <key>`, `Api-Key <key>`, `Bearer <key>`: API keys carried in the
+    `Authorization` header are usually documented with a scheme word in front (in prose, since
+    an apiKey scheme has no field for it), so a key is accepted with or without one."""
+    scheme, space, key = value.strip().partition(" ")
+    return key.strip() if space and scheme.replace("-", "").replace("_", "").isalnum() else value
