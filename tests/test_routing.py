@@ -43,17 +43,20 @@ def test_the_most_specific_segment_wins_at_every_depth(routes: httpx.Client) -> 
     assert entity.status_code == 200 and "entity_type" in entity.json()
 
 
-def test_a_method_only_the_template_declares_still_reaches_it(routes: httpx.Client) -> None:
-    """GET is not declared on /documents/bulk, but /documents/{id} serves it (as Starlette and
-    Prism route it)."""
+def test_the_matching_path_decides_even_when_a_template_declares_the_method(routes: httpx.Client) -> None:
+    """GET is declared on /documents/{id} but not on /documents/bulk: the literal path is the
+    resource, so GET there is a 405, not a fall-through to the template."""
     response = routes.get("/documents/bulk")
-    assert response.status_code == 200 and "id" in response.json()
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["allow"].split(",")} == {"PUT", "DELETE"}
 
 
-def test_405_allow_lists_every_method_that_serves_the_url(routes: httpx.Client) -> None:
+def test_405_allow_lists_every_method_declared_on_the_path(routes: httpx.Client) -> None:
     response = routes.post("/documents/bulk")
     assert response.status_code == 405
-    assert {m.strip() for m in response.headers["allow"].split(",")} == {"GET", "PUT", "DELETE"}
+    assert [m.strip() for m in response.headers["allow"].split(",")] == ["PUT", "DELETE"]
+    on_template = routes.post("/documents/abc")
+    assert [m.strip() for m in on_template.headers["allow"].split(",")] == ["GET", "DELETE"]
     on_fragments = routes.patch("/query")
     assert on_fragments.status_code == 405
     assert {m.strip() for m in on_fragments.headers["allow"].split(",")} == {"GET", "POST"}

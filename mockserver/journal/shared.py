@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Iterable
 
-import orjson
+from .. import jsonio
 
 from .memory import Entry, Journal, Record
 
@@ -57,7 +57,7 @@ class SharedJournal(Journal):
 
     def add_record(self, record: Record) -> None:
         api, record_id, response, request, created_at = record
-        self._records_due.append((api, orjson.dumps(record_id).decode(), response, request, created_at))
+        self._records_due.append((api, jsonio.dumps(record_id).decode(), response, request, created_at))
         self._schedule_flush()
 
     def flush(self) -> None:
@@ -101,7 +101,7 @@ class SharedJournal(Journal):
     def _record_rows(self) -> list[Record]:
         self._settle()
         rows = self._db.execute("SELECT api, record_id, response, request, created_at FROM records ORDER BY id")
-        return [Record(api, orjson.loads(rid), response, request, at) for api, rid, response, request, at in rows]
+        return [Record(api, jsonio.loads(rid.encode()), response, request, at) for api, rid, response, request, at in rows]
 
     def _schedule_flush(self) -> None:
         if self._flush_scheduled:

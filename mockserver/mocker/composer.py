@@ -315,7 +315,7 @@ def _plain_types(schema: Schema, faker: SchemaFaker) -> tuple[type, ...] | None:
     kinds = kinds if isinstance(kinds, list) else [kinds]
     if not all(k in _PY_TYPES for k in kinds):
         return None
-    if schema.get("nullable") is True:
+    if schema.get("nullable") is True and faker.judge.valid(schema, None):
         kinds = [*kinds, "null"]
     return tuple(t for k in kinds for t in _PY_TYPES[k])
 
@@ -356,14 +356,6 @@ def _message(op: Operation, hints: Hints) -> str:
 
 
 def _nullable(schema: Schema, faker: SchemaFaker) -> bool:
-    """Whether null is a valid answer (an enum must list it: OpenAPI 3.0's `nullable` does not
-    add null to an `enum`)."""
-    if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
-        return False
-    if schema.get("nullable") is True:
-        return True
-    kind = schema.get("type")
-    if kind == "null" or (isinstance(kind, list) and "null" in kind):
-        return True
-    options = schema.get("anyOf") or schema.get("oneOf") or []
-    return any(type_of(faker.flatten(o)) == "null" for o in options)
+    """Whether null is a valid answer, as the response validator judges it: OpenAPI 3.0's
+    `nullable` does not add null to an `enum`, and means nothing at all in 3.1."""
+    return faker.judge.valid(schema, None)

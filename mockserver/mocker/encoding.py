@@ -12,9 +12,7 @@ from typing import Any, Mapping
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
-import orjson
-
-from .. import media
+from .. import jsonio, media
 
 _PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 _PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -42,7 +40,7 @@ def encode(value: Any, content_type: str, schema: Any, resolve: Any = None) -> b
 
 def dump(value: Any) -> bytes:
     """JSON the way a typical API writes it (UTF-8, no spaces); never NaN."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    return jsonio.dumps(value)
 
 
 def _text(value: Any) -> str:

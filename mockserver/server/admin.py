@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import parse_qsl
 
-import orjson
+from .. import jsonio
 
 from .http import Request, Response
 from ..journal.memory import Journal
@@ -118,4 +118,4 @@ created records: <a href="{ADMIN_PREFIX}/records">{ADMIN_PREFIX}/records</a></p>
 
 
 def _json(status: int, body: object) -> Response:
-    return Response(status, orjson.dumps(body))
+    return Response(status, jsonio.dumps(body))

@@ -3,10 +3,10 @@
 OpenAPI's rule is that a concrete path wins over a templated one: `GET /documents/processing`
 belongs to `/documents/processing`, not to `/documents/{id}`. Templates are therefore tried in
 order of specificity, segment by segment (a literal segment beats a partly templated one, which
-beats a whole variable), and the method takes part in the choice as it does in Prism and in
-Starlette-based vendors: `DELETE /documents/bulk` reaches `DELETE /documents/{id}` when only
-`GET` is declared on `/documents/bulk`. A path that matches with no declared method is a 405
-whose `Allow` lists every method declared on the matching paths.
+beats a whole variable), and the first path that matches decides: a method it does not declare
+is a 405 whose `Allow` lists every method declared on that path (as schemathesis and Prism
+expect), never a fall-through to a template that happens to declare it. HEAD is served as GET
+where the path declares GET but not HEAD.
 
 Connexion's routing middleware was used before; it adds one Starlette route per operation in
 document order, so neither rule could hold there. Connexion still serves the docs.
@@ -99,25 +99,23 @@ class ApiRoutes:
             found = self._candidates(alternate)
         if not found:
             return None
-        for entry, params in found:
-            op = entry.methods.get(method) or (entry.methods.get("GET") if method == "HEAD" else None)
-            if op is not None:
-                return Match(op, params, ())
-        declared = {m for entry, _ in found for m in entry.methods}
-        return Match(None, {}, tuple(m for m in _METHOD_ORDER if m in declared))
+        entry, params = found[0]
+        op = entry.methods.get(method) or (entry.methods.get("GET") if method == "HEAD" else None)
+        if op is not None:
+            return Match(op, params, ())
+        return Match(None, {}, tuple(m for m in _METHOD_ORDER if m in entry.methods))
 
     def _candidates(self, path: str) -> list[tuple[PathEntry, dict[str, str]]]:
-        decoded = unquote(path)
-        found: list[tuple[PathEntry, dict[str, str]]] = []
-        literal = self._literal.get(decoded)
+        """The path entries `path` matches, most specific first (at most the first is needed)."""
+        literal = self._literal.get(unquote(path))
         if literal is not None:
-            found.append((literal, {}))
+            return [(literal, {})]
         parts = [unquote(part) for part in path.split("/")]
         for entry in self._templated.get(len(parts), ()):
             params = entry.bind(parts)
             if params is not None:
-                found.append((entry, params))
-        return found
+                return [(entry, params)]
+        return []
 
 
 class Router:

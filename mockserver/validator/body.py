@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-import orjson
 from jsonschema_path import SchemaPath
 from openapi_core.casting.schemas import oas30_write_schema_casters_factory, oas31_schema_casters_factory
 from openapi_core.casting.schemas.exceptions import CastError
 
-from .. import media
+from .. import jsonio, media
 from ..problems import ErrorItem
 from ..server.http import Request
 from .params import effective_type
@@ -56,9 +55,9 @@ class _MediaCheck:
 
     def _json(self, body: bytes) -> tuple[list[ErrorItem], Any]:
         try:
-            value = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            return [ErrorItem((*_BODY, getattr(exc, "pos", 0) or 0), "JSON decode error", "json_invalid")], None
+            value = jsonio.loads(body)
+        except jsonio.JSONError as exc:
+            return [ErrorItem((*_BODY, exc.position), "JSON decode error", "json_invalid")], None
         if (body.count(b"[") + body.count(b"{")) > MAX_DEPTH and _depth(value) > MAX_DEPTH:
             return [ErrorItem(_BODY, f"JSON is nested more than {MAX_DEPTH} levels deep", "json_invalid")], None
         return self._checked(value)
@@ -151,7 +150,7 @@ def _read(raw: Any, kind: str | None, caster: Any) -> Any:
     """A form part as `kind` says: JSON for objects, text otherwise, then openapi-core's cast."""
     text = _text(raw)
     if kind == "object":
-        return orjson.loads(text)
+        return jsonio.loads(text.encode())
     if kind in ("integer", "number", "boolean") and caster is not None:
         value = caster.cast(text)
         if isinstance(value, str):
@@ -165,15 +164,28 @@ def _text(raw: Any) -> str:
 
 
 def _form_fields(body: bytes, content_type: str) -> Any:
-    """A multidict of the form's fields (file parts as bytes)."""
+    """A multidict of the form's fields (file parts as bytes), read by werkzeug."""
+    import io
     from urllib.parse import parse_qsl
 
-    from openapi_core.deserializing.media_types.util import data_form_loads
-    from werkzeug.datastructures import ImmutableMultiDict
+    from werkzeug.datastructures import MultiDict
+    from werkzeug.formparser import MultiPartParser
 
     if media.essence(content_type) == "application/x-www-form-urlencoded":
-        return ImmutableMultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    return data_form_loads(body, **media.parameters(content_type))
+        return MultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    boundary = media.parameters(content_type).get("boundary", "").encode("latin-1")
+    if not boundary:
+        raise ValueError("multipart body without a boundary")
+    try:
+        form, files = MultiPartParser().parse(io.BytesIO(body), boundary, len(body))
+    except ValueError:
+        if body.replace(b"--" + boundary, b"").strip(b"-\r\n \t"):
+            raise
+        return MultiDict()  # delimiters and nothing else: a form with no fields
+    fields: MultiDict[str, Any] = MultiDict(form)
+    for name, upload in files.items(multi=True):
+        fields.add(name, upload.read())
+    return fields
 
 
 class BodyCheck:

@@ -37,9 +37,9 @@ def accelerator(schema: Any, openapi: str, format_checker: Any) -> Callable[[Any
     if not _portable(schema, allowed, formats):
         return None
     draft = jsonschema_rs.Draft4Validator if oas30 else jsonschema_rs.Draft202012Validator
-    checks = {name: _delegate(format_checker, name) for name in formats}
+    checks = {name: _delegate(format_checker, name) for name in formats - set(_INTEGER_FORMATS)}
     try:
-        validator = draft(schema, validate_formats=True, formats=checks)
+        validator = draft(_integer_formats_as_bounds(schema), validate_formats=True, formats=checks)
     except (ValueError, TypeError, jsonschema_rs.ValidationError):
         return None
 
@@ -71,6 +71,26 @@ def _portable(schema: Any, allowed: frozenset[str], formats: set[str]) -> bool:
         elif key in _SUBSCHEMAS and not isinstance(value, bool) and not _portable(value, allowed, formats):
             return False
     return True
+
+
+# openapi-core checks these formats on integers; jsonschema-rs applies formats to strings only,
+# so in the copy it compiles they become the bounds they stand for.
+_INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def _integer_formats_as_bounds(schema: Any) -> Any:
+    """`schema` with every `format: int32|int64` replaced by "not an integer, or in range"."""
+    if isinstance(schema, list):
+        return [_integer_formats_as_bounds(item) for item in schema]
+    if not isinstance(schema, Mapping):
+        return schema
+    rewritten = {key: _integer_formats_as_bounds(value) if key != "enum" and key != "const" else value for key, value in schema.items()}
+    bounds = _INTEGER_FORMATS.get(str(schema.get("format")))
+    if bounds is not None:
+        del rewritten["format"]
+        in_range = {"anyOf": [{"not": {"type": "integer"}}, {"minimum": bounds[0], "maximum": bounds[1]}]}
+        rewritten["allOf"] = [*rewritten.get("allOf", []), in_range]
+    return rewritten
 
 
 def _delegate(format_checker: Any, name: str) -> Callable[[str], bool]:

@@ -11,7 +11,9 @@ second-guessing its verdicts:
   made openapi-core treat `?tags=a&tags=b` as one string and reject every valid array;
 - label and matrix path parameters, and spaceDelimited query parameters, are handed to the
   deserialiser in the form it expects (`.name`, `;name`, `%20`-separated);
-- an empty optional query value (`?limit=`) counts as absent, as FastAPI and Express read it.
+- an empty query value (`?limit=`) is the empty string, judged by the schema like any other
+  value (a valid string, an invalid integer or UUID), as FastAPI judges it; openapi-core's own
+  rule rejects it for every schema, which no vendor does.
 
 Parsing results are cached per raw value, since clients repeat the same few values.
 """
@@ -29,7 +31,7 @@ from openapi_core.deserializing.styles import style_deserializers
 from openapi_core.deserializing.styles.deserializers import StyleDeserializer
 from openapi_core.schema.parameters import get_style_and_explode
 
-from .. import media
+from .. import jsonio, media
 from ..problems import ErrorItem
 from ..server.http import Request
 from .schema import SchemaCheck, factories
@@ -157,11 +159,9 @@ class ParameterCheck:
     def _judge_content(self, text: str) -> list[ErrorItem]:
         value: Any = text
         if self._content_json:
-            import orjson
-
             try:
-                value = orjson.loads(text)
-            except orjson.JSONDecodeError:
+                value = jsonio.loads(text.encode("utf-8", "surrogateescape"))
+            except jsonio.JSONError:
                 return [ErrorItem(self.loc, "Invalid JSON", "json_invalid")]
         return self.check.errors(value, self.loc) if self.check else []
 
@@ -199,7 +199,7 @@ class ParameterCheck:
             pairs = tuple((k, query[k]) for k in self._properties if k in query)
             return _Raw(pairs, {name: "&".join(f"{k}={v}" for k, v in pairs)}) if pairs else None
         values = query.getlist(name)
-        if not values or (values == [""] and not self.required):
+        if not values:
             return None
         if self.style == "spaceDelimited":
             values = [value.replace(" ", "%20") for value in values]
