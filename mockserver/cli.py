@@ -166,7 +166,7 @@ def check_report(apis: list[Api]) -> str:
     lines.append(f"\nSpec problems served anyway ({len(nits)}; --strict refuses them):" if nits else "\nSpec problems: none")
     lines += [f"  {nit}" for nit in nits]
     gaps = [gap for api in apis for gap in spec_gaps(api)]
-    lines.append(f"\nSpec gaps ({len(gaps)}):" if gaps else "\nSpec gaps: none")
+    lines.append(f"\nSpec gaps, statuses answered but not declared ({len(gaps)}):" if gaps else "\nSpec gaps: none")
     lines += [f"  {gap}" for gap in gaps]
     return "\n".join(lines)
 

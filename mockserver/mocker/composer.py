@@ -202,7 +202,7 @@ class Composer:
         if plan.write_only:
             return _OMIT
         for key in plan.echo_keys:
-            if key in source and self._fits(source[key], plan):
+            if key in source and _storable(source[key]) and self._fits(source[key], plan):
                 return copy.deepcopy(source[key])
         if plan.nested:
             nested = source.get(plan.name)
@@ -293,6 +293,20 @@ class Composer:
         if plan.plain_types is not None:
             return isinstance(value, plan.plain_types) and not (type(value) is bool and bool not in plan.plain_types)
         return self._faker.judge.valid(plan.schema, value)
+
+
+def _storable(value: Any, depth: int = 0) -> bool:
+    """Whether a server could have stored `value` and given it back: no integer beyond 64 bits
+    (JSON allows them, databases and most JSON libraries do not, and tools disagree on them)."""
+    if type(value) is int:
+        return -(2**63) <= value < 2**64
+    if depth > 32:
+        return True
+    if type(value) is dict:
+        return all(_storable(item, depth + 1) for item in value.values())
+    if type(value) is list:
+        return all(_storable(item, depth + 1) for item in value)
+    return True
 
 
 def _plain_types(schema: Schema, faker: SchemaFaker) -> tuple[type, ...] | None:

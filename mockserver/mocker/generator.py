@@ -480,4 +480,5 @@ FORMATS: dict[str, Callable[[Streams], str]] = {
     "json-pointer": lambda s: "/" + s.faker.word(),
     "relative-json-pointer": lambda s: "0/" + s.faker.word(),
     "regex": lambda s: "^[a-z]+$",
+    "color": lambda s: s.rng.choice(["teal", "navy", "olive", "maroon", "silver"]),
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.types import Receive, Scope, Send
 
@@ -48,6 +48,17 @@ class Request:
     def query(self) -> list[tuple[str, str]]:
         """Query pairs in order, blank values kept (`?db_id=` is a present, empty parameter)."""
         return parse_qsl(self.query_string, keep_blank_values=True)
+
+    @property
+    def raw_query(self) -> list[tuple[str, str]]:
+        """Query pairs with decoded names and values still percent-encoded: a delimited array
+        (`ids=a,b%2Cc`) must be split before its items are decoded."""
+        pairs = []
+        for part in self.query_string.split("&"):
+            if part:
+                name, _, value = part.partition("=")
+                pairs.append((unquote_plus(name), value))
+        return pairs
 
     @property
     def cookies(self) -> dict[str, str]:

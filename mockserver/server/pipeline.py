@@ -29,6 +29,7 @@ from ..mocker.streams import Streams
 from ..mocker.text import Inventor
 from ..problems import Problem, kind_of, phrase
 from ..spec import Api, Operation
+from ..state.tombstones import Tombstones
 from ..validator.request import Validators
 from ..validator.security import Authenticator, AuthPolicy
 from .http import JSON, Request, Response
@@ -50,6 +51,7 @@ class MockedApi:
         self.composer = Composer(api, self.faker, hints)
         self.error_style = _error_style(api)
         self.validators = Validators(api)
+        self.tombstones = Tombstones()
         self.authenticators = {
             op.routing_id: Authenticator(op.security, api.security_schemes, policy)
             for op in api.operations
@@ -75,6 +77,11 @@ class MockedApi:
         if problems and prefer.code is None:
             status = negotiation.error_status(op)
             return self.error(op, status, Problem("validation" if status == 422 else kind_of(status), "Validation error", tuple(problems)), None, request)
+        templated = "{" in op.template
+        if templated and prefer.code is None and self.tombstones.buried(request.path):
+            if op.method != "PUT" or self.tombstones.buried(request.path.rstrip("/").rpartition("/")[0]):
+                return self.error(op, 404, Problem("not_found", "Not Found: it was deleted"), None, request)
+            self.tombstones.revive(request.path)
         if prefer.code is None and self.chaos.fails(self.streams.chaos):
             return self.error(op, negotiation.fault(op).status, Problem("server", phrase(500)), None, request)
         accept = request.headers.get("accept")
@@ -92,6 +99,8 @@ class MockedApi:
         checked = self.checked(op, choice, response)
         if created is not None and checked is response:
             self.journal.add_record(created)
+        if op.method == "DELETE" and templated and 200 <= checked.status < 300:
+            self.tombstones.bury(request.path)
         return checked
 
     def respond(self, op: Operation, choice: Choice, prefer: Preferences, request_body: Any, request: Request) -> tuple[Response, Record | None]:
@@ -239,9 +248,11 @@ class Pipeline:
         return None
 
     def reset(self) -> None:
-        """Restart every API's random streams and clock (seeded servers repeat themselves)."""
+        """Restart every API's random streams and clock (seeded servers repeat themselves) and
+        forget what was deleted."""
         for mocked in self.apis.values():
             mocked.streams.reset()
+            mocked.tombstones.clear()
 
     def record(self, mocked: MockedApi | None, operation: str | None, request: Request, response: Response, t0: float) -> None:
         """Journal the exchange (requests to an API only) and write the access-log line."""

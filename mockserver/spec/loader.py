@@ -176,6 +176,16 @@ def _operations(source: Path, api: str, document: Mapping[str, Any]) -> tuple[li
             nits += [Nit(source, (*where, method, "parameters"), problem) for problem in bad]
             overridden = {(p["name"], p["in"]) for p in own}
             parameters = [p for p in shared if (p["name"], p["in"]) not in overridden] + own
+            variables = set(re.findall(r"\{([^{}]*)\}", template))
+            for param in [p for p in parameters if p["in"] == "path" and p["name"] not in variables]:
+                nits.append(Nit(source, (*where, method), f"path parameter '{param['name']}' is not in the path template; it cannot be sent, so it is ignored"))
+                parameters.remove(param)
+            for variable in sorted(variables - {p["name"] for p in parameters if p["in"] == "path"}):
+                nits.append(Nit(source, (*where, method), f"path variable '{variable}' is not declared as a parameter; any value is accepted"))
+            for status in ("204", "205", "304"):
+                response = _mapping(_mapping(spec.get("responses")).get(status))
+                if response.get("content"):
+                    nits.append(Nit(source, (*where, method, "responses", status, "content"), f"a {status} has no body in HTTP; it is sent without one"))
             security = _security(spec["security"]) if "security" in spec else top_security
             operations.append(
                 Operation(

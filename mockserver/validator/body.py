@@ -69,6 +69,8 @@ class _MediaCheck:
         bytes, so its validator rejects `pages=3` for an integer and every file upload in 3.1;
         here each part is read as its property's type says (text, file, number, JSON object)
         and a part that cannot be read is blamed by name."""
+        if self._form_schema is not None and effective_type(self._form_schema.read_value()) not in ("object", None):
+            return [], None  # the whole body is the value (a file): nothing to decode field by field
         try:
             fields = _form_fields(body, content_type)
         except Exception:  # the stdlib's parsers raise whatever they hit on bad input

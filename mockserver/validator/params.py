@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
+from urllib.parse import unquote_plus
 
 from jsonschema_path import SchemaPath
 from openapi_core.casting.schemas import oas30_write_schema_casters_factory, oas31_schema_casters_factory
@@ -45,6 +46,9 @@ _ALLOWED_STYLES = {
     "path": {"simple", "label", "matrix"},
 }
 _CACHE_SIZE = 512
+# A delimiter as sent literally first (then an encoded one inside an item is data), else as
+# clients that encode everything send it (`requests` turns `a,b` into `a%2Cb`).
+_DELIMITERS = {"form": (",", "%2C", "%2c"), "pipeDelimited": ("|", "%7C", "%7c"), "spaceDelimited": ("%20", "+", " ")}
 
 
 def effective_type(schema: Any) -> str | None:
@@ -74,11 +78,13 @@ def effective_type(schema: Any) -> str | None:
 
 class _Values(Mapping[str, str]):
     """Query pairs as openapi-core's deserialisers read them: `[name]` is the last value (as
-    Starlette and FastAPI read a repeated scalar), `getlist(name)` every value."""
+    Starlette and FastAPI read a repeated scalar), `getlist(name)` every value; `raw` keeps the
+    values still percent-encoded, for delimited arrays."""
 
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+    def __init__(self, pairs: list[tuple[str, str]], raw: list[tuple[str, str]] | None = None) -> None:
         self._pairs = pairs
         self._last = dict(pairs)
+        self.raw = raw or []
 
     def __getitem__(self, key: str) -> str:
         return self._last[key]
@@ -120,10 +126,19 @@ class ParameterCheck:
         self._deserializer: StyleDeserializer | None = None
         self.check: SchemaCheck | None = None
         self._content_json = False
+        self._delimiters: tuple[str, ...] = ()
+        self._caster: Any = None
+        self._spread = style == "form" and explode and self.kind == "object" and self.location == "query"
+        self._schema = schema if isinstance(schema, Mapping) else {}
         if isinstance(schema, Mapping):
             casters = oas30_write_schema_casters_factory if openapi.startswith("3.0") else oas31_schema_casters_factory
-            caster = casters.create(spec, path / "schema")
+            caster = self._caster = casters.create(spec, path / "schema")
             self._deserializer = StyleDeserializer(style, explode, self.name, self.kind or "", caster, style_deserializers[style])
+            if self.location == "query" and self.kind == "array" and not explode and style in _DELIMITERS:
+                # Split the still-encoded value on its delimiter, then hand openapi-core the
+                # decoded items as if exploded: an encoded delimiter inside an item stays in it.
+                self._delimiters = _DELIMITERS[style]
+                self._deserializer = StyleDeserializer("form", True, self.name, "array", caster, style_deserializers["form"])
             self.check = SchemaCheck(request_factory, spec, path / "schema", openapi)
         elif isinstance(param.get("content"), Mapping) and param["content"]:
             media_type = next(iter(param["content"]))
@@ -148,8 +163,15 @@ class ParameterCheck:
     def _judge(self, location: Mapping[str, Any]) -> list[ErrorItem]:
         if self._deserializer is None:
             return self._judge_content(location[self.name])
+        if self._delimiters and isinstance(location, _Values) and not location.getlist(self.name):
+            return self.check.errors([], self.loc) if self.check else []  # `ids=`: the empty list
         try:
-            value = self._deserializer.deserialize(location)
+            if self._spread:  # `?user_id=1&agent_id=2`: the properties are the query's own keys
+                value = self._caster.cast(_shaped(dict(location), self._schema))
+            elif self.style == "deepObject":
+                value = self._caster.cast(_shaped(_deep_object(self.name, list(location.items())), self._schema))
+            else:
+                value = self._deserializer.deserialize(location)
         except (DeserializeError, CastError, KeyError, ValueError, TypeError):
             return [ErrorItem(self.loc, *self._parsing_message())]
         if isinstance(value, str) and self.kind in ("integer", "number", "boolean", "array", "object"):
@@ -195,16 +217,85 @@ class ParameterCheck:
             prefix = name + "["
             pairs = tuple((k, v) for k in query for v in query.getlist(k) if k.startswith(prefix))
             return _Raw(pairs, dict(pairs)) if pairs else None
-        if self.style == "form" and self.explode and self.kind == "object" and self._properties:
+        if self._spread:
+            prefix = name + "["
             pairs = tuple((k, query[k]) for k in self._properties if k in query)
-            return _Raw(pairs, {name: "&".join(f"{k}={v}" for k, v in pairs)}) if pairs else None
+            pairs += tuple((k[len(prefix):-1], query[k]) for k in query if k.startswith(prefix) and k.endswith("]"))
+            return _Raw(pairs, dict(pairs)) if pairs else None
+        if self._delimiters:
+            raw = [value for key, value in query.raw if key == name]
+            if not raw:
+                return None
+            items = [unquote_plus(item) for item in _split(raw[-1], self._delimiters)]
+            return _Raw(("split", *items), _Values([(name, item) for item in items]))
         values = query.getlist(name)
         if not values:
             return None
-        if self.style == "spaceDelimited":
-            values = [value.replace(" ", "%20") for value in values]
         return _Raw(tuple(values), _Values([(name, value) for value in values]))
 
 
+def _deep_object(name: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """`name[a]=1&name[b][c]=2&name[d][]=3` → `{a: "1", b: {c: "2"}, d: ["3"]}`, the way qs,
+    Rails and PHP read brackets (OpenAPI leaves nesting undefined; openapi-core reads one level
+    of word-character keys only)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        path = key[len(name):]
+        keys = path[1:-1].split("][") if path.startswith("[") and path.endswith("]") else []
+        if not keys:
+            continue
+        node: Any = result
+        for index, part in enumerate(keys):
+            last = index == len(keys) - 1
+            if isinstance(node, list):
+                if last:
+                    node.append(value)
+                else:
+                    node.append({})
+                    node = node[-1]
+                continue
+            if last:
+                if part == "":
+                    continue
+                existing = node.get(part)
+                node[part] = [*existing, value] if isinstance(existing, list) else ([existing, value] if isinstance(existing, str) else value)
+            else:
+                follow = [] if keys[index + 1] == "" else {}
+                if not isinstance(node.get(part), (dict, list)):
+                    node[part] = follow
+                node = node[part]
+    return result
+
+
+def _shaped(value: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Query text in the shape an object's properties declare: a lone value for an array is a
+    one-item array, an empty value an empty array or object (query strings cannot say `[]`)."""
+    properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+    extra = schema.get("additionalProperties")
+    shaped: dict[str, Any] = {}
+    for key, item in value.items():
+        prop = properties.get(key, extra if isinstance(extra, Mapping) else None)
+        kind = effective_type(prop)
+        if kind == "array" and isinstance(item, str):
+            item = [] if item == "" else [item]
+        elif kind == "object" and item == "":
+            item = {}
+        elif kind == "object" and isinstance(item, dict) and isinstance(prop, Mapping):
+            item = _shaped(item, prop)
+        shaped[key] = item
+    return shaped
+
+
 def query_values(request: Request) -> _Values:
-    return _Values(request.query)
+    return _Values(request.query, request.raw_query)
+
+
+def _split(raw: str, delimiters: tuple[str, ...]) -> list[str]:
+    """Items of a delimited value (none for an empty one), on the first delimiter spelling
+    that occurs in it."""
+    if raw == "":
+        return []
+    for delimiter in delimiters:
+        if delimiter in raw:
+            return raw.split(delimiter)
+    return [raw]

@@ -1,0 +1,1 @@
+"""The state stage: what earlier requests changed that later answers must reflect."""
