@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import deque
-from typing import Any, Iterable, Mapping, NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
 
 from urllib.parse import parse_qsl
 

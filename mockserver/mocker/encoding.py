@@ -8,7 +8,8 @@ wrapped arrays), and a binary type gets bytes that look like one (a 1×1 PNG for
 from __future__ import annotations
 
 import base64
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 

@@ -9,7 +9,8 @@ fills those fields with the real problem. Anything else the schema requires is g
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..problems import ErrorItem, Problem, code_of, status_of
 from .generator import Schema, SchemaFaker

@@ -17,7 +17,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from . import patterns
 from .judge import Judge
@@ -45,6 +46,7 @@ class SchemaFaker:
         self._flat: dict[int, tuple[Any, Schema]] = {}
         self._merged: dict[tuple[int, int], tuple[Any, Schema]] = {}
         self._labels: dict[tuple[int, int], Any] = {}
+        self.calls = 0  # values invented so far: callers tell a deterministic rendering by it
 
     # -- schemas ---------------------------------------------------------------------------
 
@@ -106,6 +108,7 @@ class SchemaFaker:
     def value(self, schema: Any, name: str | None = None, story: Story | None = None, depth: int = 0) -> Any:
         """A value valid against `schema`; `name` is the property it will be stored under and
         `story` the invented memory its text should agree with (a new one if not given)."""
+        self.calls += 1
         if schema is True or schema is None:
             return self._any(name, story)
         schema = self.flatten(schema)

@@ -8,7 +8,8 @@ layer owns (`Content-Type`, `Content-Length`, …) are never taken from the docu
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 _OWNED = frozenset({"content-type", "content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"})
 _LOCATIONS = frozenset({"location", "content-location"})

@@ -10,7 +10,8 @@ jsonschema-rs accelerator in front where it can be trusted.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from openapi_schema_validator import OAS30ReadValidator, OAS31Validator
 from referencing import Registry, Resource

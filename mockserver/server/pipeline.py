@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from typing import Any
 
 from .. import media
@@ -35,6 +36,7 @@ from ..validator.security import Authenticator, AuthPolicy
 from .http import JSON, Request, Response
 
 MOCK_ERROR_HEADER = "X-Mock-Error"
+_REMEMBERED_ERRORS = 512
 
 
 class MockedApi:
@@ -52,6 +54,7 @@ class MockedApi:
         self.error_style = _error_style(api)
         self.validators = Validators(api)
         self.tombstones = Tombstones()
+        self._errors: dict[tuple[Any, ...], Response] = {}
         self.authenticators = {
             op.routing_id: Authenticator(op.security, api.security_schemes, policy)
             for op in api.operations
@@ -138,10 +141,36 @@ class MockedApi:
         headers: list[tuple[str, str]] | None = None,
         request: Request | None = None,
     ) -> Response:
-        """`problem` at `status`, in the schema the operation declares for it or the API's style."""
-        headers = list(headers or [])
+        """`problem` at `status`, in the schema the operation declares for it or the API's style.
+
+        An error rendered without inventing anything (the usual case: its fields carry the
+        problem) is remembered and answered again as it is, already validated: the same bad
+        request costs a dictionary lookup the second time."""
+        accept = request.headers.get("accept") if request else None
+        key = (op.routing_id if op else None, status, problem, accept, tuple(headers or ()))
+        cached = self._errors.get(key)
+        if cached is not None:
+            return replace(cached, headers=list(cached.headers))
+        before = self.faker.calls
+        response = self._error(op, status, problem, list(headers or []), request, accept)
+        if self.faker.calls == before and response.status == status:
+            if len(self._errors) >= _REMEMBERED_ERRORS:
+                del self._errors[next(iter(self._errors))]
+            self._errors[key] = response
+            return replace(response, headers=list(response.headers))
+        return response
+
+    def _error(
+        self,
+        op: Operation | None,
+        status: int,
+        problem: Problem,
+        headers: list[tuple[str, str]],
+        request: Request | None,
+        accept: str | None,
+    ) -> Response:
         if op is not None:
-            choice = negotiation.choose(op, status, request.headers.get("accept") if request else None)
+            choice = negotiation.choose(op, status, accept)
             if choice.declared:
                 headers += self._headers(choice, request, None)
                 if choice.media_type is None:

@@ -10,7 +10,8 @@ no client needs it, and it could not be echoed back.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from jsonschema_path import SchemaPath
 from openapi_core.casting.schemas import oas30_write_schema_casters_factory, oas31_schema_casters_factory

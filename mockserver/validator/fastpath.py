@@ -11,7 +11,8 @@ decides and words the errors. The differential test against openapi-core keeps t
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import jsonschema_rs
 

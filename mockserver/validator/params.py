@@ -21,7 +21,8 @@ Parsing results are cached per raw value, since clients repeat the same few valu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 from urllib.parse import unquote_plus
 
 from jsonschema_path import SchemaPath

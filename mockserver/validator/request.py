@@ -9,7 +9,8 @@ exactly. All errors are reported, not just the first.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from jsonschema_path import SchemaPath
 
@@ -23,14 +24,26 @@ from .response import ResponseValidator
 from .schema import SchemaCheck
 
 
+_REJECTIONS = 256
+_REMEMBERED_BODY = 64 * 1024
+
+
 class RequestValidator:
-    """Validates one operation's parameters and body."""
+    """Validates one operation's parameters and body.
+
+    Verdicts on rejected requests are remembered (a bounded number, per operation): a client
+    that retries the same bad request, or a load test's invalid share, is answered without
+    walking openapi-core's validator again. A request's verdict depends only on what the key
+    holds: its query, path values, content type, body, and the headers and cookie its
+    parameters name."""
 
     def __init__(self, api: Api, op: Operation, spec: SchemaPath) -> None:
         operation = spec / "paths" / op.path / op.method.lower()
         self._parameters = [ParameterCheck(api.openapi, spec, _parameter_path(spec, op, p), p) for p in op.parameters]
         self._reads_query = any(p.location == "query" for p in self._parameters)
         self._body = BodyCheck(api.openapi, spec, operation, op.request_body) if op.request_body is not None else None
+        self._headers = tuple(sorted({p.name.lower() for p in self._parameters if p.location == "header"} | ({"cookie"} if any(p.location == "cookie" for p in self._parameters) else set())))
+        self._rejected: dict[tuple[Any, ...], list[ErrorItem]] = {}
 
     def schema_checks(self) -> list[tuple[str, SchemaCheck]]:
         """The compiled checks of the parameters and each body media type, labelled."""
@@ -41,6 +54,24 @@ class RequestValidator:
 
     def validate(self, request: Request) -> tuple[list[ErrorItem], Any]:
         """Every violation in `request`, and the parsed body (None when absent or invalid)."""
+        key = (
+            request.query_string,
+            tuple(request.path_params.items()),
+            request.headers.get("content-type"),
+            request.body,
+            tuple(request.headers.get(name) for name in self._headers),
+        )
+        known = self._rejected.get(key)
+        if known is not None:
+            return list(known), None
+        errors, body = self._validate(request)
+        if errors and len(request.body) <= _REMEMBERED_BODY:
+            if len(self._rejected) >= _REJECTIONS:
+                del self._rejected[next(iter(self._rejected))]
+            self._rejected[key] = errors
+        return errors, body
+
+    def _validate(self, request: Request) -> tuple[list[ErrorItem], Any]:
         errors: list[ErrorItem] = []
         query = query_values(request) if self._reads_query else None
         for param in self._parameters:

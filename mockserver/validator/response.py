@@ -7,7 +7,8 @@ contract. JSON and text bodies are checked; XML has no schema mapping in openapi
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from jsonschema_path import SchemaPath
 

@@ -8,7 +8,8 @@ reduced to the branch the value came closest to.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import orjson
 from jsonschema.exceptions import ValidationError
