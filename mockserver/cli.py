@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -133,9 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         print(check_report(apis))
         return 0
-    for api in apis:
-        if api.nits:
-            print(f"mockserver: warning: {nits_summary(api)}", file=sys.stderr)
+    threading.Thread(target=_warn_about_nits, args=(apis,), name="nits", daemon=True).start()
     settings = Settings(
         specs=specs,
         host=args.host,
@@ -169,6 +168,14 @@ def check_report(apis: list[Api]) -> str:
     lines.append(f"\nSpec gaps, statuses answered but not declared ({len(gaps)}):" if gaps else "\nSpec gaps: none")
     lines += [f"  {gap}" for gap in gaps]
     return "\n".join(lines)
+
+
+def _warn_about_nits(apis: list[Api]) -> None:
+    """One warning line per API served despite its nits (found while the server already runs:
+    validating a large document takes seconds that start-up should not wait for)."""
+    for api in apis:
+        if api.nits:
+            print(f"mockserver: warning: {nits_summary(api)}", file=sys.stderr, flush=True)
 
 
 def nits_summary(api: Api) -> str:

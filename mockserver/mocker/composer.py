@@ -40,6 +40,7 @@ from .streams import rfc3339
 from .text import Story
 
 _OMIT = object()
+_PREFIX = re.compile(r"^([A-Za-z]+[-_])")
 _MAX_DEPTH = 4  # below this, optional fields of invented objects are filled in
 _HARD_DEPTH = 12  # recursive schemas stop here whatever they require
 _ANNOTATIONS = frozenset({"title", "description", "default", "example", "examples", "deprecated", "readOnly", "writeOnly", "$comment", "nullable"})
@@ -258,11 +259,8 @@ class Composer:
             return found if found is not None else self._faker.value(schema)
         if schema.get("format") not in (None, "uuid"):
             return self._faker.value(schema)
-        candidate = streams.uuid4()
-        if schema.get("format") != "uuid" and isinstance(example, str):
-            prefix = re.match(r"^([A-Za-z]+[-_])", example)
-            if prefix:
-                candidate = prefix.group(1) + streams.token(12)
+        prefix = _PREFIX.match(example) if schema.get("format") != "uuid" and isinstance(example, str) else None
+        candidate = prefix.group(1) + streams.token(12) if prefix else streams.uuid4()
         if high is not None and len(candidate) > high:
             candidate = candidate[: max(high - 12, 0)] + streams.token(min(12, high)) if "-" in candidate[:8] else streams.token(high)
             candidate = candidate[:high]

@@ -55,6 +55,7 @@ class MockedApi:
         self.validators = Validators(api)
         self.tombstones = Tombstones()
         self._errors: dict[tuple[Any, ...], Response] = {}
+        self._successes: dict[tuple[str, str | None], Choice] = {}
         self.authenticators = {
             op.routing_id: Authenticator(op.security, api.security_schemes, policy)
             for op in api.operations
@@ -89,7 +90,7 @@ class MockedApi:
             return self.error(op, negotiation.fault(op).status, Problem("server", phrase(500)), None, request)
         accept = request.headers.get("accept")
         try:
-            choice = negotiation.preferred(op, prefer, accept) if prefer.code else negotiation.success(op, accept)
+            choice = negotiation.preferred(op, prefer, accept) if prefer.code else self._success(op, accept)
         except PreferenceError as exc:
             return mock_error(str(exc))
         if not choice.acceptable and choice.status < 400:
@@ -105,6 +106,16 @@ class MockedApi:
         if op.method == "DELETE" and templated and 200 <= checked.status < 300:
             self.tombstones.bury(request.path)
         return checked
+
+    def _success(self, op: Operation, accept: str | None) -> Choice:
+        """The documented success for `accept` (a `Choice` is immutable, so it is kept)."""
+        key = (op.routing_id, accept)
+        choice = self._successes.get(key)
+        if choice is None:
+            if len(self._successes) >= _REMEMBERED_ERRORS:
+                self._successes.clear()
+            choice = self._successes[key] = negotiation.success(op, accept)
+        return choice
 
     def respond(self, op: Operation, choice: Choice, prefer: Preferences, request_body: Any, request: Request) -> tuple[Response, Record | None]:
         """The body and headers for `choice`: a named or static example on request, else composed

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .model import HTTP_METHODS, Api, Nit, Operation, SpecError
+from .model import HTTP_METHODS, Api, Findings, Nit, Operation, SpecError
 from .nits import validation_nits, with_positions
 from .normalize import nullable_in_31
 from .references import Sources, parse, read_text, resolve
@@ -70,19 +70,21 @@ def load_api(path: Path, strict: bool = False, *, name: str | None = None, text:
     raw = parse(path, text) if raw is None else raw
     version = _openapi_version(path, raw)
     sources = Sources(path, text, raw)
-    nits = validation_nits(sources, raw)
-    if strict and nits:
-        placed = with_positions(nits, text)
-        raise SpecError(
-            f"{path}: {len(placed)} problem{'s' if len(placed) != 1 else ''} found and --strict refuses them",
-            tuple(str(nit) for nit in placed),
-        )
+    found: list[Nit] = []
+    if strict:
+        found = validation_nits(sources, raw)
     document, dangling = resolve(sources)
-    nits += dangling
+    nits = list(dangling)
     if version.startswith("3.1"):
         nits += nullable_in_31(path, document)
     operations, shape_nits = _operations(path, name or path.stem, document)
     nits += shape_nits
+    if strict and (found or nits):
+        placed = with_positions(found + nits, text)
+        raise SpecError(
+            f"{path}: {len(placed)} problem{'s' if len(placed) != 1 else ''} found and --strict refuses them",
+            tuple(str(nit) for nit in placed),
+        )
     api_name = name or path.stem
     schemes = _mapping(_mapping(document.get("components")).get("securitySchemes"))
     api = Api(
@@ -93,7 +95,7 @@ def load_api(path: Path, strict: bool = False, *, name: str | None = None, text:
         document=document,
         operations=tuple(operations),
         security_schemes={k: v for k, v in schemes.items() if isinstance(v, Mapping)},
-        nits=tuple(nits),
+        findings=Findings(nits, None if strict else (lambda: validation_nits(sources, raw))),
         files=frozenset(sources.files),
         text=text,
     )

@@ -6,6 +6,8 @@ only reads it.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Mapping
@@ -49,6 +51,24 @@ class Nit:
         return f"{where}: {self.pointer}: {self.message}"
 
 
+class Findings:
+    """An API's nits: those found while loading it, plus openapi-spec-validator's, which are
+    gathered on first request (for a large document that walk takes seconds: `serve` does it
+    after the API is already answering, `check` and `--strict` before anything else)."""
+
+    def __init__(self, known: list[Nit], pending: Callable[[], list[Nit]] | None = None) -> None:
+        self._known = list(known)
+        self._pending = pending
+        self._lock = threading.Lock()
+
+    def all(self) -> tuple[Nit, ...]:
+        with self._lock:
+            if self._pending is not None:
+                self._known = self._pending() + self._known
+                self._pending = None
+            return tuple(self._known)
+
+
 @dataclass(frozen=True)
 class Operation:
     """One method on one path, with everything the pipeline reads about it precomputed.
@@ -90,9 +110,14 @@ class Api:
     document: Mapping[str, Any]
     operations: tuple[Operation, ...]
     security_schemes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    nits: tuple[Nit, ...] = ()
+    findings: Findings = field(default_factory=lambda: Findings([]), repr=False, compare=False)
     files: frozenset[Path] = field(default_factory=frozenset, repr=False, compare=False)
     text: str = field(default="", repr=False, compare=False)
+
+    @property
+    def nits(self) -> tuple[Nit, ...]:
+        """Everything the document gets wrong that it is served despite (see `Findings`)."""
+        return self.findings.all()
 
     @property
     def title(self) -> str:

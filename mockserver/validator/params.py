@@ -287,8 +287,11 @@ def _shaped(value: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
     return shaped
 
 
+_NO_QUERY = _Values([])
+
+
 def query_values(request: Request) -> _Values:
-    return _Values(request.query, request.raw_query)
+    return _Values(request.query, request.raw_query) if request.query_string else _NO_QUERY
 
 
 def _split(raw: str, delimiters: tuple[str, ...]) -> list[str]:
