@@ -8,6 +8,7 @@ that `mockserver check` lists as a spec gap of that operation; everything else i
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from mockserver.server.routing import Router
 from mockserver.spec import Api
 from mockserver.spec.gaps import spec_gaps
+from mockserver.validator.params import effective_type
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 TOKEN = "test-token"
@@ -116,22 +118,86 @@ class Contradiction:
     evidence: str
     reason: str
 
-    def covers(self, failure: Failure) -> bool:
-        return (failure.operation, failure.code) == (self.operation, self.code) and self.evidence in failure.text
+    def covers(self, failure: Failure, operation: str) -> bool:
+        """Whether this explains `failure`, which is about `operation` (for a stateful
+        sequence, the operation its last request reached)."""
+        return failure.code == self.code and self.operation in ("*", failure.operation, operation) and self.evidence in failure.text
 
 
 def unexplained(api: Api, found: list[Failure], contradictions: list[Contradiction] | None = None) -> list[Failure]:
     """The failures that are neither an undeclared status `check` lists as a gap of the
     operation nor covered by one of `contradictions`."""
     gaps = {(f"{gap.method} {gap.path}", gap.status) for gap in spec_gaps(api)}
-    known = [*_bodiless(api), *(contradictions or [])]
-    router = Router([api])
-    return [
-        failure
-        for failure in found
-        if not (failure.code == "ST103" and (_operation(failure, router, api), failure.received) in gaps)
-        and not any(known_case.covers(failure) for known_case in known)
+    known = [
+        *_bodiless(api), *_ambiguous_parameters(api), *_discriminated_bodies(api), *_event_streams(api),
+        *_form_bodies(api), *(contradictions or []), _INTEGRAL_NUMBERS,
     ]
+    router = Router([api])
+    left = []
+    for failure in found:
+        operation = _operation(failure, router, api)
+        if failure.code == "ST103" and (operation, failure.received) in gaps:
+            continue
+        if not any(known_case.covers(failure, operation) for known_case in known):
+            left.append(failure)
+    return left
+
+
+# JSON Schema (since draft 6, so OpenAPI 3.1) counts 5.0 as an integer: a `oneOf` of a number
+# and an integer branch rejects any integral value, which schemathesis counts for one branch only.
+_INTEGRAL_NUMBERS = Contradiction(
+    "*", "ST202", "is valid under each of {'type': 'number'",
+    "an integral number matches both the number and the integer branch of a oneOf",
+)
+
+
+def _ambiguous_parameters(api: Api) -> list[Contradiction]:
+    """Array (or object) parameters outside a body: a lone string and a one-item array are the
+    same query text, so schemathesis's 'invalid' string is served as a valid one-item array."""
+    why = "a scalar and a one-item array serialise to the same parameter text"
+    found = []
+    for op in api.operations:
+        for param in op.parameters:
+            if effective_type(param.get("schema")) in ("array", "object"):
+                found.append(Contradiction(op.routing_id, "ST201", f"parameter `{param['name']}` in {param['in']}", why))
+    return found
+
+
+def _discriminated_bodies(api: Api) -> list[Contradiction]:
+    """Request bodies with a `discriminator`: openapi-core (and pydantic) choose the branch by
+    the discriminating property and require it; schemathesis reads `oneOf` alone."""
+    why = "the discriminator is binding for openapi-core and pydantic, an annotation for schemathesis"
+    return [
+        Contradiction(op.routing_id, "ST202", "", why)
+        for op in api.operations
+        if op.request_body is not None and '"discriminator"' in json.dumps(op.request_body, default=str)
+    ]
+
+
+def _form_bodies(api: Api) -> list[Contradiction]:
+    """Form and multipart bodies: every field is text, so schemathesis's 'wrong type' values
+    (an integer for a string, an object for an array) arrive as valid text."""
+    why = "a form carries every value as text; a type cannot be wrong in it"
+    found = []
+    for op in api.operations:
+        content = (op.request_body or {}).get("content") or {}
+        if any(str(media_type).startswith(("multipart/", "application/x-www-form-urlencoded")) for media_type in content):
+            found.append(Contradiction(op.routing_id, "ST201", "violates `type`", why))
+    return found
+
+
+def _event_streams(api: Api) -> list[Contradiction]:
+    """`text/event-stream` responses whose schema is not an object: schemathesis validates each
+    event object (`{data, event, id}`) against it, which a non-object schema can never accept."""
+    why = "schemathesis checks SSE event objects against the schema, which here is not an object"
+    found = []
+    for op in api.operations:
+        for response in op.responses.values():
+            content = (response or {}).get("content") or {}
+            stream = content.get("text/event-stream")
+            if isinstance(stream, dict) and (stream.get("schema") or {}).get("type") not in (None, "object"):
+                found.append(Contradiction(op.routing_id, "ST108", "SSE event violates schema", why))
+    return found
 
 
 def _bodiless(api: Api) -> list[Contradiction]:

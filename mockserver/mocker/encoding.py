@@ -1,7 +1,7 @@
 """A generated value as the bytes of its media type: JSON, text, XML, form data or binary.
 
 JSON is what almost every response is. A `text/plain` body is the string itself (not a JSON
-string with quotes), `text/event-stream` one `data:` event per item, XML follows the schema's `xml` objects (element and attribute names,
+string with quotes), `text/event-stream` one `data:` event carrying the value as JSON, XML follows the schema's `xml` objects (element and attribute names,
 wrapped arrays), and a binary type gets bytes that look like one (a 1×1 PNG for images).
 """
 
@@ -26,8 +26,7 @@ def encode(value: Any, content_type: str, schema: Any, resolve: Any = None) -> b
     if media.is_xml(content_type):
         return to_xml(value, schema, resolve or (lambda s: s))
     if media.essence(content_type) == "text/event-stream":
-        events = value if isinstance(value, list) else [value]
-        return b"".join(b"data: " + (item.encode() if isinstance(item, str) else dump(item)) + b"\n\n" for item in events)
+        return b"data: " + dump(value) + b"\n\n"  # one event whose data is the schema's value
     if media.is_text(content_type):
         return _text(value).encode()
     if media.essence(content_type) == "application/x-www-form-urlencoded" and isinstance(value, Mapping):

@@ -62,6 +62,11 @@ def _field(
     declared: bool,
     example: Mapping[str, Any] | None,
 ) -> Any:
+    if "const" in prop:
+        return prop["const"]
+    if isinstance(prop.get("enum"), list) and prop["enum"]:
+        chosen = (example or {}).get(name)
+        return chosen if chosen in prop["enum"] else next((v for v in prop["enum"] if v is not None), prop["enum"][0])
     items = _list_item_schema(faker, prop) if name in _LIST_FIELDS else None
     if items is not None and (declared or name != "detail"):
         every = problem.items or (ErrorItem((), problem.text, problem.kind),)

@@ -43,16 +43,22 @@ class Segment:
 
 @dataclass
 class PathEntry:
-    """Every operation declared on one template."""
+    """Every operation declared on one path shape: `/items/{id}` and `/items/{item_id}` are one
+    path to a client (OpenAPI calls them identical), so their methods are served together, each
+    operation binding the variables under its own names."""
 
-    template: str
+    shape: str
     segments: tuple[Segment, ...]
-    methods: dict[str, Operation] = field(default_factory=dict)
+    methods: dict[str, tuple[Operation, tuple[Segment, ...]]] = field(default_factory=dict)
 
-    def bind(self, parts: Sequence[str]) -> dict[str, str] | None:
-        """Path variables when `parts` (decoded segments) fit this template, else None."""
+    def fits(self, parts: Sequence[str]) -> bool:
+        return self.bind(parts, self.segments) is not None
+
+    @staticmethod
+    def bind(parts: Sequence[str], segments: tuple[Segment, ...]) -> dict[str, str] | None:
+        """Path variables when `parts` (decoded segments) fit `segments`, else None."""
         values: dict[str, str] = {}
-        for segment, part in zip(self.segments, parts):
+        for segment, part in zip(segments, parts):
             if segment.literal is not None:
                 if segment.literal != part:
                     return None
@@ -80,14 +86,16 @@ class ApiRoutes:
     def __init__(self, operations: Iterable[Operation]) -> None:
         entries: dict[str, PathEntry] = {}
         for op in operations:
-            entry = entries.get(op.template)
+            shape = _VARIABLE.sub("{}", op.template)
+            segments = _segments(op.template)
+            entry = entries.get(shape)
             if entry is None:
-                entry = entries[op.template] = PathEntry(op.template, _segments(op.template))
-            entry.methods.setdefault(op.method, op)
-        self._literal = {t: e for t, e in entries.items() if all(s.literal is not None for s in e.segments)}
+                entry = entries[shape] = PathEntry(shape, segments)
+            entry.methods.setdefault(op.method, (op, segments))
+        self._literal = {e.shape: e for e in entries.values() if all(s.literal is not None for s in e.segments)}
         templated: dict[int, list[PathEntry]] = {}
         for entry in entries.values():
-            if entry.template not in self._literal:
+            if entry.shape not in self._literal:
                 templated.setdefault(len(entry.segments), []).append(entry)
         self._templated = {n: sorted(found, key=lambda e: tuple(s.rank for s in e.segments)) for n, found in templated.items()}
 
@@ -99,22 +107,22 @@ class ApiRoutes:
             found = self._candidates(alternate)
         if not found:
             return None
-        entry, params = found[0]
-        op = entry.methods.get(method) or (entry.methods.get("GET") if method == "HEAD" else None)
-        if op is not None:
-            return Match(op, params, ())
+        entry, parts = found[0]
+        chosen = entry.methods.get(method) or (entry.methods.get("GET") if method == "HEAD" else None)
+        if chosen is not None:
+            op, segments = chosen
+            return Match(op, PathEntry.bind(parts, segments) or {}, ())
         return Match(None, {}, tuple(m for m in _METHOD_ORDER if m in entry.methods))
 
-    def _candidates(self, path: str) -> list[tuple[PathEntry, dict[str, str]]]:
-        """The path entries `path` matches, most specific first (at most the first is needed)."""
+    def _candidates(self, path: str) -> list[tuple[PathEntry, list[str]]]:
+        """The path entry `path` matches, the most specific one, with its decoded segments."""
+        parts = [unquote(part) for part in path.split("/")]
         literal = self._literal.get(unquote(path))
         if literal is not None:
-            return [(literal, {})]
-        parts = [unquote(part) for part in path.split("/")]
+            return [(literal, parts)]
         for entry in self._templated.get(len(parts), ()):
-            params = entry.bind(parts)
-            if params is not None:
-                return [(entry, params)]
+            if entry.fits(parts):
+                return [(entry, parts)]
         return []
 
 

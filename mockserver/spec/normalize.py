@@ -1,4 +1,4 @@
-"""Read a document's evident intent where it mixes OpenAPI versions (each such reading is a nit).
+"""Read a document's evident intent where it contradicts itself (each such reading is a nit).
 
 OpenAPI 3.1 dropped `nullable`; in a 3.1 document the keyword means nothing to a validator, so
 `{$ref: Config, nullable: true}` forbids the `null` its author meant to allow. Generators that
@@ -6,6 +6,14 @@ emit 3.1 with 3.0 habits (utoipa, older FastAPI plugins) do this throughout, and
 fuzzers that read those documents send `null`. The loaded (never the on-disk) document is
 rewritten to the 3.1 spelling of the same intent: `null` added to the `type` (and `enum`), or the
 schema wrapped in `anyOf: [schema, {type: 'null'}]`.
+
+Two more contradictions are read the way the document's author evidently meant them:
+
+- a schema that `required`s a property it does not define while `additionalProperties: false`
+  forbids undefined ones (no value could satisfy it) gets the property defined, as anything;
+- a `discriminator` whose values name no schema (inline `oneOf` branches, no `mapping`) cannot
+  pick a branch, so validators that follow it reject every value; it is dropped, and the
+  `oneOf` alone decides.
 """
 
 from __future__ import annotations
@@ -41,6 +49,59 @@ def nullable_in_31(source: Path, document: dict[str, Any]) -> list[Nit]:
         return []
     first = min(found)
     return [Nit(source, first, f"'nullable' is an OpenAPI 3.0 keyword; read as allowing null here and in {len(found) - 1} other schemas of this 3.1 document")]
+
+
+def contradictions(source: Path, document: dict[str, Any]) -> list[Nit]:
+    """Unsatisfiable `required` and unusable `discriminator`s, rewritten as described above."""
+    nits: list[Nit] = []
+    for schema, where in _schemas(document):
+        required = schema.get("required")
+        properties = schema.get("properties")
+        if schema.get("additionalProperties") is False and isinstance(required, list) and isinstance(properties, dict):
+            missing = [name for name in required if isinstance(name, str) and name not in properties]
+            if missing:
+                schema["properties"] = {**properties, **{name: {} for name in missing}}
+                nits.append(Nit(source, where, f"requires {', '.join(missing)} but defines no such property and forbids undefined ones; read as defining it"))
+        discriminator = schema.get("discriminator")
+        branches = schema.get("oneOf") or schema.get("anyOf")
+        if isinstance(discriminator, dict) and isinstance(branches, list) and not _usable(discriminator, branches, document):
+            del schema["discriminator"]
+            nits.append(Nit(source, (*where, "discriminator"), "its values name no schema (no mapping, inline branches); the oneOf/anyOf alone decides"))
+    return nits
+
+
+def _usable(discriminator: dict[str, Any], branches: list[Any], document: dict[str, Any]) -> bool:
+    """Whether every branch's discriminator value leads to a schema (by mapping or by name)."""
+    from .references import lookup
+
+    name = discriminator.get("propertyName")
+    mapping = discriminator.get("mapping") if isinstance(discriminator.get("mapping"), dict) else {}
+    for branch in branches:
+        prop = ((branch.get("properties") or {}).get(name) if isinstance(branch, dict) else None) or {}
+        values = prop.get("enum") or ([prop["const"]] if "const" in prop else [])
+        for value in values if isinstance(values, list) else []:
+            target = mapping.get(value) or f"#/components/schemas/{value}"
+            if not isinstance(target, str) or lookup(document, target if target.startswith("#") else f"#/components/schemas/{target}") is None:
+                return False
+    return True
+
+
+def _schemas(document: dict[str, Any]) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
+    """Every dict of the document that may be a schema, once each, with where it is."""
+    found: list[tuple[dict[str, Any], tuple[str, ...]]] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, tuple[str, ...]]] = [(document, ())]
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            found.append((node, where))
+            stack.extend((value, (*where, str(key))) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, (*where, str(index))) for index, value in enumerate(node))
+    return found
 
 
 def _allow_null(schema: dict[str, Any]) -> None:
