@@ -77,6 +77,33 @@ def effective_type(schema: Any) -> str | None:
     return None
 
 
+def _castable(path: SchemaPath, schema: Mapping[str, Any]) -> SchemaPath:
+    """`path`, or where a 3.1 type list appears in its schema (`type: [number, 'null']`, also what
+    a 3.1 `nullable` reads as) the same schema with each list spelled as `anyOf` of single types:
+    openapi-core's caster reads `type` as one string and fails on a list, so `?depth=0` would be
+    refused where jsonschema (the validator) accepts it."""
+    return SchemaPath.from_dict(_single_types(schema)) if _has_type_list(schema) else path
+
+
+def _has_type_list(node: Any) -> bool:
+    if isinstance(node, Mapping):
+        return isinstance(node.get("type"), list) or any(_has_type_list(value) for value in node.values())
+    return isinstance(node, list) and any(_has_type_list(value) for value in node)
+
+
+def _single_types(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_single_types(value) for value in node]
+    if not isinstance(node, Mapping):
+        return node
+    copy = {key: _single_types(value) for key, value in node.items()}
+    kinds = copy.get("type")
+    if isinstance(kinds, list):
+        del copy["type"]
+        return {"anyOf": [{**copy, "type": kind} for kind in kinds]}
+    return copy
+
+
 class _Values(Mapping[str, str]):
     """Query pairs as openapi-core's deserialisers read them: `[name]` is the last value (as
     Starlette and FastAPI read a repeated scalar), `getlist(name)` every value; `raw` keeps the
@@ -133,7 +160,7 @@ class ParameterCheck:
         self._schema = schema if isinstance(schema, Mapping) else {}
         if isinstance(schema, Mapping):
             casters = oas30_write_schema_casters_factory if openapi.startswith("3.0") else oas31_schema_casters_factory
-            caster = self._caster = casters.create(spec, path / "schema")
+            caster = self._caster = casters.create(spec, _castable(path / "schema", schema))
             self._deserializer = StyleDeserializer(style, explode, self.name, self.kind or "", caster, style_deserializers[style])
             if self.location == "query" and self.kind == "array" and not explode and style in _DELIMITERS:
                 # Split the still-encoded value on its delimiter, then hand openapi-core the
