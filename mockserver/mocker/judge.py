@@ -4,8 +4,9 @@ The generator builds values valid by construction, but some schemas can only be 
 trying: a `oneOf` whose branches overlap must match exactly one, a `not` must not match, a value
 echoed from the request must fit the response field. Those questions are put to the same
 validator class and format checker openapi-core uses for responses (OpenAPI 3.0 read
-validation, or 3.1), with the whole document registered so recursive `$ref`s resolve, and the
-jsonschema-rs accelerator in front where it can be trusted.
+validation, or 3.1), with the whole document registered so recursive `$ref`s resolve; where the
+jsonschema-rs accelerator can be trusted it answers alone (most `oneOf` branches do *not* match,
+and the Python validator pays most for a "no").
 """
 
 from __future__ import annotations
@@ -48,9 +49,12 @@ class Judge:
             return lambda _value: False
         fast = accelerator(schema, self._openapi, validator.format_checker) if isinstance(schema, Mapping) else None
 
+        if fast is not None:
+            # The accelerator is only built where it judges every keyword exactly as
+            # openapi-core; a yes/no question needs no wording, so its "no" is final here too.
+            return fast
+
         def check(value: Any) -> bool:
-            if fast is not None and fast(value):
-                return True
             try:
                 return bool(validator.is_valid(value))
             except Exception:  # unresolvable reference, recursion: treat as not valid
