@@ -13,7 +13,9 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -117,11 +119,18 @@ class Contradiction:
     code: str
     evidence: str
     reason: str
+    when: Callable[[str], bool] | None = None
 
     def covers(self, failure: Failure, operation: str) -> bool:
         """Whether this explains `failure`, which is about `operation` (for a stateful
-        sequence, the operation its last request reached)."""
-        return failure.code == self.code and self.operation in ("*", failure.operation, operation) and self.evidence in failure.text
+        sequence, the operation its last request reached); `when`, if given, must also hold
+        for the failure's text."""
+        return (
+            failure.code == self.code
+            and self.operation in ("*", failure.operation, operation)
+            and self.evidence in failure.text
+            and (self.when is None or self.when(failure.text))
+        )
 
 
 def unexplained(api: Api, found: list[Failure], contradictions: list[Contradiction] | None = None) -> list[Failure]:
@@ -129,7 +138,7 @@ def unexplained(api: Api, found: list[Failure], contradictions: list[Contradicti
     operation nor covered by one of `contradictions`."""
     gaps = {(f"{gap.method} {gap.path}", gap.status) for gap in spec_gaps(api)}
     known = [
-        *_bodiless(api), *_ambiguous_parameters(api), *_discriminated_bodies(api), *_event_streams(api),
+        *_bodiless(api), *_ambiguous_parameters(api), *_object_items_in_parameters(api), *_discriminated_bodies(api), *_event_streams(api),
         *_form_bodies(api), *(contradictions or []), _INTEGRAL_NUMBERS,
     ]
     router = Router([api])
@@ -153,14 +162,33 @@ _INTEGRAL_NUMBERS = Contradiction(
 
 def _ambiguous_parameters(api: Api) -> list[Contradiction]:
     """Array (or object) parameters outside a body: a lone string and a one-item array are the
-    same query text, so schemathesis's 'invalid' string is served as a valid one-item array."""
+    same query text, so schemathesis's 'invalid' string is served as a valid one-item array.
+    Covers a case only when every parameter it calls invalid is such a parameter."""
     why = "a scalar and a one-item array serialise to the same parameter text"
     found = []
     for op in api.operations:
-        for param in op.parameters:
-            if effective_type(param.get("schema")) in ("array", "object"):
-                found.append(Contradiction(op.routing_id, "ST201", f"parameter `{param['name']}` in {param['in']}", why))
+        ambiguous = {str(p["name"]) for p in op.parameters if effective_type(p.get("schema")) in ("array", "object")}
+        if ambiguous:
+            found.append(Contradiction(op.routing_id, "ST201", "Invalid component: parameter", why, partial(_only_blames, ambiguous)))
     return found
+
+
+def _only_blames(names: set[str], text: str) -> bool:
+    """Whether the parameters schemathesis made invalid in `text` are all among `names`."""
+    line = re.search(r"Invalid component: parameters? (.*) in \w+", text)
+    return bool(line) and set(re.findall(r"`([^`]+)`", line.group(1))) <= names
+
+
+def _object_items_in_parameters(api: Api) -> list[Contradiction]:
+    """Parameters that are arrays of objects: OpenAPI defines no serialisation for them, and
+    schemathesis sends each object's keys as the items, which no server can read as objects."""
+    why = "an array of objects has no parameter serialisation; schemathesis sends the objects' keys"
+    return [
+        Contradiction(op.routing_id, "ST202", f"{p['in']}.{p['name']}", why)
+        for op in api.operations
+        for p in op.parameters
+        if effective_type(p.get("schema")) == "array" and effective_type((p.get("schema") or {}).get("items")) == "object"
+    ]
 
 
 def _discriminated_bodies(api: Api) -> list[Contradiction]:
