@@ -18,8 +18,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/mockserver serve --host $(HOST) --port $(PORT)
 
+# One worker per core, a test file per worker: the corpus fuzzing waits on its server most of
+# the time, so it runs beside the rest of the suite instead of after it.
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 check: $(VENV)/.installed
 	$(BIN)/mockserver check
