@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import re
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -184,12 +186,20 @@ def _warn_about_nits_in_background(apis: list[Api]) -> None:
 
 def _warn_about_nits(apis: list[Api], child: bool = False) -> None:
     """One warning line per API served despite its nits. In a child process Ctrl-C is left to
-    the parent, which stops the child (no traceback from it) as it exits."""
+    the parent, and the child ends as soon as the parent is gone, however it ended."""
     if child:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     for api in apis:
         if api.nits:
             print(f"mockserver: warning: {nits_summary(api)}", file=sys.stderr, flush=True)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Polls for the parent's end (a killed server leaves no one to print to)."""
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(0)
 
 
 def nits_summary(api: Api) -> str:

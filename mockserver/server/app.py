@@ -26,7 +26,7 @@ from ..spec import Api
 from ..validator.security import AuthPolicy, load_tokens
 from . import admin
 from .cors import Cors, origin_of
-from .docs import docs_app, is_docs_path
+from .docs import Docs, is_docs_path
 from .http import BodyTooLarge, Request, Response, read_body, request_head, send_response
 from .pipeline import MOCK_ERROR_HEADER, MockedApi, Pipeline, plain_error
 from .routing import Router
@@ -43,7 +43,7 @@ class MockServer:
         self.journal = journal or Journal(settings.journal_size, credential_names(apis))
         self.pipeline = Pipeline(apis, settings, policy, self.journal)
         self.router = Router(apis)
-        self.docs = docs_app(apis, self._not_found)
+        self.docs = Docs(apis, self._not_found)
         self.cors = Cors(settings.cors_origin)
         self.admin = admin.Admin(apis, self.journal, self.pipeline.reset, admin_guard(settings))
         self.port_prefixes: dict[int, str] = {}

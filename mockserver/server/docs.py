@@ -1,47 +1,34 @@
-"""Each API's documentation, served by connexion's Swagger UI middleware: `<base>/ui/` and
-`<base>/openapi.json` (the resolved document, with the mount path as its server)."""
+"""Each API's documentation: `<base>/ui/` (Swagger UI) and `<base>/openapi.json` (the resolved
+document, with the mount path as its server), served by connexion's Swagger UI middleware.
+
+connexion is imported and the documents mounted on the first documentation request, not at
+start-up: that costs about 0.4 s, which every start-up (and a CI job that never opens Swagger
+UI) would otherwise wait for.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.spec import OpenAPISpecification
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..spec import Api
 
 _DOC_SUFFIXES = ("/openapi.json", "/openapi.yaml")
 
 
-class _LoadedSpecification(OpenAPISpecification):
-    """A document `spec.loader` has already validated (3.0 or 3.1) and resolved.
+class Docs:
+    """The documentation of every API; any other path goes to `fallback`."""
 
-    Connexion 3.3.0 checks documents against its bundled 3.0 schema only, and its `$ref`
-    resolver recurses forever on recursive schemas (which prance leaves as `$ref`). Both steps
-    already ran, better, at load time, so this keeps only connexion's bookkeeping.
-    """
+    def __init__(self, apis: list[Api], fallback: ASGIApp) -> None:
+        self._apis = apis
+        self._fallback = fallback
+        self._app: ASGIApp | None = None
 
-    def __init__(self, raw_spec: dict[str, Any], *, base_uri: str = "") -> None:
-        self._raw_spec = raw_spec
-        self._spec = {**raw_spec, "components": raw_spec.get("components") or {}}
-        self._base_uri = base_uri
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._app is None:
+            from .swagger import docs_app
 
-    def with_base_path(self, base_path: str) -> "_LoadedSpecification":
-        """The document as seen under `base_path`: itself when mounted there (always, unless a
-        proxy adds a root path). Connexion's version deep-copies the whole document twice per
-        request, which for a large document takes longer than the rest of the request."""
-        if [{"url": base_path}] == self._spec.get("servers"):
-            return self
-        return _LoadedSpecification({**self._raw_spec, "servers": [{"url": base_path}]}, base_uri=self._base_uri)
-
-
-def docs_app(apis: list[Api], fallback: ASGIApp) -> ASGIApp:
-    """Swagger UI for every API; any other path goes to `fallback`."""
-    docs = SwaggerUIMiddleware(fallback)
-    for api in apis:
-        docs.add_api(_LoadedSpecification(api.mounted_document), base_path=api.base_path)
-    return docs
+            self._app = docs_app(self._apis, self._fallback)
+        await self._app(scope, receive, send)
 
 
 def is_docs_path(relative: str) -> bool:
