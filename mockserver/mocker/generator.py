@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..spec.references import lookup
 from . import patterns
 from .judge import Judge
 from .streams import Streams, rfc3339
@@ -55,7 +56,7 @@ class SchemaFaker:
         anything unresolvable or not a schema object reads as the empty (any-value) schema."""
         seen = 0
         while isinstance(schema, Mapping) and "$ref" in schema and seen < 32:
-            target = _lookup(self._document, str(schema["$ref"]))
+            target = lookup(self._document, str(schema["$ref"]))
             schema = target if target is not None else {}
             seen += 1
         return schema if isinstance(schema, Mapping) else {}
@@ -195,7 +196,7 @@ class SchemaFaker:
         mapping = discriminator.get("mapping")
         for label, target in (mapping.items() if isinstance(mapping, Mapping) else ()):
             ref = str(target) if str(target).startswith("#") else f"#/components/schemas/{target}"
-            found = _lookup(self._document, ref)
+            found = lookup(self._document, ref)
             if found is not None and (found is branch or self.flatten(found) == branch):
                 return label
         components = self._document.get("components")
@@ -430,21 +431,6 @@ def _example(schema: Schema) -> Any:
         return schema["example"]
     listed = schema.get("examples")
     return listed[0] if isinstance(listed, list) and listed else None
-
-
-def _lookup(document: Mapping[str, Any], ref: str) -> Any:
-    if not ref.startswith("#/"):
-        return None
-    node: Any = document
-    for part in ref[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
 
 
 def _singular(name: str | None) -> str | None:

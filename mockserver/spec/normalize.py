@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import Nit
+from .walk import dicts
 
 _KEEP_OUTSIDE = ("title", "description", "default", "example", "examples", "deprecated", "readOnly", "writeOnly")
 
@@ -29,22 +30,12 @@ _KEEP_OUTSIDE = ("title", "description", "default", "example", "examples", "depr
 def nullable_in_31(source: Path, document: dict[str, Any]) -> list[Nit]:
     """Rewrite every `nullable: true` of a 3.1 document; one nit naming the first and the count."""
     found: list[tuple[str, ...]] = []
-    seen: set[int] = set()
-    stack: list[tuple[Any, tuple[str, ...]]] = [(document, ())]
-    while stack:
-        node, where = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, dict):
-            if node.get("nullable") is True:
-                _allow_null(node)
-                found.append(where)
-            elif "nullable" in node and isinstance(node["nullable"], bool):
-                del node["nullable"]
-            stack.extend((value, (*where, str(key))) for key, value in node.items())
-        elif isinstance(node, list):
-            stack.extend((value, (*where, str(index))) for index, value in enumerate(node))
+    for node, where in dicts(document):
+        if node.get("nullable") is True:
+            _allow_null(node)
+            found.append(where)
+        elif "nullable" in node and isinstance(node["nullable"], bool):
+            del node["nullable"]
     if not found:
         return []
     first = min(found)
@@ -54,7 +45,7 @@ def nullable_in_31(source: Path, document: dict[str, Any]) -> list[Nit]:
 def contradictions(source: Path, document: dict[str, Any]) -> list[Nit]:
     """Unsatisfiable `required` and unusable `discriminator`s, rewritten as described above."""
     nits: list[Nit] = []
-    for schema, where in _schemas(document):
+    for schema, where in dicts(document):
         required = schema.get("required")
         properties = schema.get("properties")
         if schema.get("additionalProperties") is False and isinstance(required, list) and isinstance(properties, dict):
@@ -84,24 +75,6 @@ def _usable(discriminator: dict[str, Any], branches: list[Any], document: dict[s
             if not isinstance(target, str) or lookup(document, target if target.startswith("#") else f"#/components/schemas/{target}") is None:
                 return False
     return True
-
-
-def _schemas(document: dict[str, Any]) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
-    """Every dict of the document that may be a schema, once each, with where it is."""
-    found: list[tuple[dict[str, Any], tuple[str, ...]]] = []
-    seen: set[int] = set()
-    stack: list[tuple[Any, tuple[str, ...]]] = [(document, ())]
-    while stack:
-        node, where = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, dict):
-            found.append((node, where))
-            stack.extend((value, (*where, str(key))) for key, value in node.items())
-        elif isinstance(node, list):
-            stack.extend((value, (*where, str(index))) for index, value in enumerate(node))
-    return found
 
 
 def _allow_null(schema: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from . import yaml12
 from .model import Nit, SpecError
 from .positions import text_position
+from .walk import containers
 
 _ANNOTATIONS = frozenset({"description", "title", "summary", "$comment", "example", "examples", "deprecated"})
 
@@ -148,30 +149,14 @@ def resolve(sources: Sources) -> tuple[dict[str, Any], list[Nit]]:
 def _unconstrain_dangling(shown: Path, document: dict[str, Any]) -> list[Nit]:
     """Replace every `$ref` left in place that does not point inside `document` by `{}`."""
     nits: list[Nit] = []
-    seen: set[int] = set()
-    stack: list[tuple[Any, tuple[str, ...]]] = [(document, ())]
-    while stack:
-        node, where = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        items: Iterator[tuple[str, Any]]
-        if isinstance(node, dict):
-            items = iter(list(node.items()))
-        elif isinstance(node, list):
-            items = ((str(i), v) for i, v in enumerate(node))
-        else:
-            continue
-        for key, child in items:
+    for node, where in containers(document):
+        keys: list[Any] = list(node) if isinstance(node, dict) else list(range(len(node)))
+        for key in keys:
+            child = node[key]
             if isinstance(child, dict) and isinstance(child.get("$ref"), str) and not points_inside(document, child["$ref"]):
                 reason = "remote references are not fetched" if "://" in child["$ref"] else "it does not resolve inside the document"
-                nits.append(Nit(shown, (*where, key), f"$ref '{child['$ref']}' treated as an unconstrained schema: {reason}"))
-                if isinstance(node, dict):
-                    node[key] = {}
-                else:
-                    node[int(key)] = {}
-                continue
-            stack.append((child, (*where, key)))
+                nits.append(Nit(shown, (*where, str(key)), f"$ref '{child['$ref']}' treated as an unconstrained schema: {reason}"))
+                node[key] = {}
     return nits
 
 
