@@ -39,6 +39,29 @@ def test_check_lists_every_nit_with_its_position() -> None:
     assert "lenient.yaml:12:13: /paths/~1items/get/parameters/0/schema/default: default True is not of type 'string'" in result.stdout
 
 
+def test_a_schema_the_meta_schema_rejects_is_placed_where_it_is(tmp_path: Path) -> None:
+    """openapi-spec-validator reports such errors relative to the schema (`/required`)."""
+    (tmp_path / "x.yaml").write_text(
+        "openapi: 3.1.0\n"
+        "info: {title: x, version: '1'}\n"
+        "paths:\n"
+        "  /things:\n"
+        "    get:\n"
+        "      responses:\n"
+        "        '200':\n"
+        "          description: ok\n"
+        "          content:\n"
+        "            application/json:\n"
+        "              schema:\n"
+        "                type: object\n"
+        "                required: [a, a]\n"
+        "                properties: {a: {type: string}}\n"
+    )
+    result = cli("check", "--specs", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "x.yaml:13:17: /paths/~1things/get/responses/200/content/application~1json/schema/required: ['a', 'a'] has non-unique elements" in result.stdout, result.stdout
+
+
 @pytest.mark.parametrize("command", ["check", "serve"])
 def test_strict_refuses_a_document_with_nits(command: str) -> None:
     result = cli(command, "--strict", "--specs", str(DATA / "nits"), *(["--port", "0"] if command == "serve" else []))

@@ -6,7 +6,8 @@ would make the mock less useful than the vendor's own docs page, so each violati
 `Nit`: `mockserver check` prints all of them with `file:line:col`, `serve` warns, and `--strict`
 refuses them. openapi-spec-validator still decides what is a violation; this module only makes
 its findings readable: the precise branch of a failed `oneOf` instead of "not valid under any of
-the given schemas", and the location of a bad `default` (which it reports without one).
+the given schemas", and the location of a bad `default` or of a schema the JSON Schema
+meta-schema rejects (both reported relative to themselves).
 """
 
 from __future__ import annotations
@@ -68,11 +69,25 @@ def _validators() -> tuple[type, type]:
 
         return LocatedDefault
 
+    def anchored(base: type) -> type:
+        class LocatedSchema(base):  # type: ignore[misc, valid-type]
+            def _validate_schema_meta(self, schema: Any, schema_value: Any) -> Any:
+                # A schema checked against the JSON Schema meta-schema reports paths inside
+                # itself (`/required`); anchor them where the schema is in the document.
+                error = super()._validate_schema_meta(schema, schema_value)
+                if error is not None:
+                    error.path.extendleft(reversed(list(schema.parts)))
+                return error
+
+        return LocatedSchema
+
+    v30, v31 = OpenAPIV30SpecValidator.keyword_validators, OpenAPIV31SpecValidator.keyword_validators
+
     class V30(OpenAPIV30SpecValidator):  # type: ignore[misc]
-        keyword_validators = {**OpenAPIV30SpecValidator.keyword_validators, "default": located(OpenAPIV30ValueValidator)}
+        keyword_validators = {**v30, "default": located(OpenAPIV30ValueValidator), "schema": anchored(v30["schema"])}
 
     class V31(OpenAPIV31SpecValidator):  # type: ignore[misc]
-        keyword_validators = {**OpenAPIV31SpecValidator.keyword_validators, "default": located(OpenAPIV31ValueValidator)}
+        keyword_validators = {**v31, "default": located(OpenAPIV31ValueValidator), "schema": anchored(v31["schema"])}
 
     return V30, V31
 
