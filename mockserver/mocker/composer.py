@@ -86,6 +86,8 @@ class _Field:
     enum: tuple[Any, ...]
     nullable: bool
     write_only: bool
+    default: tuple[Any, ...]  # the declared default, when it is valid for the field (documents
+    # carry `default: null` on non-nullable objects, which would fail the response guard)
 
 
 class Composer:
@@ -198,6 +200,7 @@ class Composer:
             enum=tuple(real.get("enum") or ()),
             nullable=_nullable(flat, self._faker),
             write_only=bool(flat.get("writeOnly")),
+            default=(flat["default"],) if "default" in flat and self._faker.judge.valid(flat, flat["default"]) else (),
         )
 
     def _field(self, plan: _Field, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str, depth: int = 0) -> Any:
@@ -231,8 +234,8 @@ class Composer:
             chosen = self._faker.inventor.classify(list(plan.enum), self._text_of(source, creation))
             if chosen is not None:
                 return chosen
-        if "default" in plan.schema:
-            return copy.deepcopy(plan.schema["default"])
+        if plan.default:
+            return copy.deepcopy(plan.default[0])
         if depth > _HARD_DEPTH:
             return None if plan.nullable else _OMIT
         if plan.required or (not source and depth < _MAX_DEPTH):
