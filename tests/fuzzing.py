@@ -248,5 +248,6 @@ def _operation(failure: Failure, router: Router, api: Api) -> str:
     if not calls:
         return failure.operation
     method, url = calls[-1]
-    match = router.match(method, urlsplit(url).path)
+    parts = urlsplit(url)
+    match = router.match(method, parts.path, parts.query)
     return match.operation.routing_id if match and match.operation else failure.operation

@@ -68,6 +68,15 @@ def test_path_keys_with_a_fragment_are_served_on_the_path(routes: httpx.Client) 
     assert created.status_code == 201 and created.json() == {"flavour": "graph"}
 
 
+def test_a_path_key_with_a_query_is_chosen_by_the_request_query(routes: httpx.Client) -> None:
+    """`/responses/{id}?beta=true` is a second GET on the path, for requests carrying beta=true."""
+    assert routes.get("/responses/r1").json() == {"api": "stable"}
+    assert routes.get("/responses/r1?other=1").json() == {"api": "stable"}
+    beta = routes.get("/responses/r1?beta=true", headers={"OpenAI-Beta": "responses=v1"})
+    assert beta.status_code == 200 and beta.json() == {"api": "beta"}
+    assert routes.get("/responses/r1?beta=true", headers={"OpenAI-Beta": "nope"}).status_code == 422
+
+
 def test_a_variable_inside_a_segment(routes: httpx.Client) -> None:
     assert routes.get("/files/readme.json").status_code == 200
     assert routes.get("/files/readme.txt").status_code == 404

@@ -88,7 +88,7 @@ class MockServer:
         mocked = self.pipeline.api_for_path(request.path)
         operation = None
         try:
-            match = self.router.match(request.method, request.raw_path)
+            match = self.router.match(request.method, request.raw_path, request.query_string)
             await read_body(request, receive, self.settings.max_body)
             if mocked is None:
                 response = plain_error(404, "Not Found")

@@ -8,6 +8,10 @@ is a 405 whose `Allow` lists every method declared on that path (as schemathesis
 expect), never a fall-through to a template that happens to declare it. HEAD is served as GET
 where the path declares GET but not HEAD.
 
+A path key may carry a query (`/responses/{id}?beta=true`, a second operation on the same path
+and method, chosen by the query): such a variant answers the requests whose query holds every
+pair its key names, and the plain operation the rest.
+
 Connexion's routing middleware was used before; it adds one Starlette route per operation in
 document order, so neither rule could hold there. Connexion still serves the docs.
 """
@@ -17,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from ..spec import Api, Operation
 
@@ -49,7 +53,19 @@ class PathEntry:
 
     shape: str
     segments: tuple[Segment, ...]
-    methods: dict[str, tuple[Operation, tuple[Segment, ...]]] = field(default_factory=dict)
+    methods: dict[str, list[Variant]] = field(default_factory=dict)
+
+    def operation(self, method: str, query: str) -> Variant | None:
+        """The operation serving `method` with this query string: the first variant whose key's
+        query pairs the request carries (variants with pairs are tried first), else the least
+        particular one, whose own validation then judges the request."""
+        variants = self.methods.get(method)
+        if not variants:
+            return None
+        if len(variants) == 1:
+            return variants[0]
+        sent = set(parse_qsl(query, keep_blank_values=True))
+        return next((v for v in variants if set(v.query) <= sent), variants[-1])
 
     def fits(self, parts: Sequence[str]) -> bool:
         return self.bind(parts, self.segments) is not None
@@ -72,6 +88,16 @@ class PathEntry:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One operation of a path entry, with its own variable names and the query pairs its key
+    requires (`?beta=true` → `(("beta", "true"),)`)."""
+
+    operation: Operation
+    segments: tuple[Segment, ...]
+    query: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Match:
     """A routed request: its operation (None when only the path matched) and path variables."""
 
@@ -91,7 +117,12 @@ class ApiRoutes:
             entry = entries.get(shape)
             if entry is None:
                 entry = entries[shape] = PathEntry(shape, segments)
-            entry.methods.setdefault(op.method, (op, segments))
+            key = op.path.split("#", 1)[0]
+            query = tuple(parse_qsl(key.split("?", 1)[1], keep_blank_values=True)) if "?" in key else ()
+            variants = entry.methods.setdefault(op.method, [])
+            if all(v.query != query for v in variants):
+                variants.append(Variant(op, segments, query))
+                variants.sort(key=lambda v: -len(v.query))
         self._literal = {e.shape: e for e in entries.values() if all(s.literal is not None for s in e.segments)}
         templated: dict[int, list[PathEntry]] = {}
         for entry in entries.values():
@@ -99,8 +130,9 @@ class ApiRoutes:
                 templated.setdefault(len(entry.segments), []).append(entry)
         self._templated = {n: sorted(found, key=lambda e: tuple(s.rank for s in e.segments)) for n, found in templated.items()}
 
-    def match(self, method: str, path: str) -> Match | None:
-        """The operation for `method` on `path` (relative to the API's base, still encoded)."""
+    def match(self, method: str, path: str, query: str = "") -> Match | None:
+        """The operation for `method` on `path` (relative to the API's base, still encoded)
+        with `query` (the raw query string)."""
         found = self._candidates(path)
         if not found:
             alternate = path[:-1] if path.endswith("/") and len(path) > 1 else path + "/"
@@ -108,10 +140,9 @@ class ApiRoutes:
         if not found:
             return None
         entry, parts = found[0]
-        chosen = entry.methods.get(method) or (entry.methods.get("GET") if method == "HEAD" else None)
+        chosen = entry.operation(method, query) or (entry.operation("GET", query) if method == "HEAD" else None)
         if chosen is not None:
-            op, segments = chosen
-            return Match(op, PathEntry.bind(parts, segments) or {}, ())
+            return Match(chosen.operation, PathEntry.bind(parts, chosen.segments) or {}, ())
         return Match(None, {}, tuple(m for m in _METHOD_ORDER if m in entry.methods))
 
     def _candidates(self, path: str) -> list[tuple[PathEntry, list[str]]]:
@@ -143,18 +174,18 @@ class Router:
         base = entry[0]
         return base if path == base or path.startswith(base + "/") else None
 
-    def match(self, method: str, path: str) -> Match | None:
-        """The route of `method path` (raw, percent-encoded path) inside an API, or None."""
+    def match(self, method: str, path: str, query: str = "") -> Match | None:
+        """The route of `method path?query` (raw, percent-encoded path) inside an API, or None."""
         name = path.split("/", 2)[1] if path.startswith("/") else ""
         entry = self._apis.get(unquote(name))
         if entry is None:
             return None
         base, routes = entry
         if path == base:
-            return routes.match(method, "/")
+            return routes.match(method, "/", query)
         if not path.startswith(base + "/"):
             return None
-        return routes.match(method, path[len(base):])
+        return routes.match(method, path[len(base):], query)
 
 
 def _segments(template: str) -> tuple[Segment, ...]:

@@ -171,7 +171,9 @@ def _operations(source: Path, api: str, document: Mapping[str, Any]) -> tuple[li
             if not isinstance(spec, Mapping):
                 nits.append(Nit(source, (*where, method), "operation is not a mapping; not served"))
                 continue
-            route = (method.upper(), _shape(template))
+            # A `?query` in the key tells requests apart (the router chooses by it); a `#fragment` cannot.
+            query = key.split("#", 1)[0].partition("?")[2]
+            route = (method.upper(), _shape(template), query)
             if route in seen:
                 nits.append(Nit(source, (*where, method), f"same route as {seen[route]}; only the first is served"))
                 continue
