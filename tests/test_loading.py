@@ -163,6 +163,25 @@ def test_integer_keys_and_yaml_1_1_words_load_as_json_would(tmp_path: Path) -> N
     assert "200" in pets.operations[0].responses
 
 
+def test_a_boolean_exclusive_minimum_in_31_is_read_as_30_meant_it(tmp_path: Path) -> None:
+    """`minimum: 0, exclusiveMinimum: true` (3.0) in a 3.1 document means "greater than 0"; JSON
+    Schema alone would read `true` as 1 and refuse 0.5."""
+    (tmp_path / "jobs.yaml").write_text(
+        "openapi: 3.1.0\ninfo: {title: j, version: '1'}\npaths:\n  /jobs:\n    post:\n"
+        "      requestBody:\n        required: true\n        content:\n          application/json:\n"
+        "            schema: {type: object, properties: {rate: {type: number, minimum: 0, exclusiveMinimum: true},"
+        " cap: {type: number, maximum: 10, exclusiveMaximum: false}}}\n"
+        "      responses:\n        '201': {description: created}\n        '422': {description: invalid}\n"
+    )
+    result = cli("check", "--specs", str(tmp_path))
+    assert result.returncode == 0 and "is OpenAPI 3.0; read as 3.0 meant it here and in 1 other schemas" in result.stdout, result.stdout
+    with ServerThread(Settings(specs=tmp_path, quiet=True)) as running:
+        url = running.url("jobs") + "/jobs"
+        assert httpx.post(url, json={"rate": 0.5, "cap": 10}).status_code == 201
+        assert httpx.post(url, json={"rate": 0}).status_code == 422
+        assert httpx.post(url, json={"cap": 10.5}).status_code == 422
+
+
 @given(st.floats(allow_nan=False, allow_infinity=False, width=64))
 def test_yaml_numbers_in_exponent_form_are_numbers(number: float) -> None:
     for text in (f"{number:e}", f"{number:E}", repr(number)):

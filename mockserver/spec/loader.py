@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from .model import HTTP_METHODS, Api, Findings, Nit, Operation, SpecError
 from .nits import validation_nits, with_positions
-from .normalize import contradictions, nullable_in_31
+from .normalize import boolean_exclusive_bounds_in_31, contradictions, nullable_in_31
 from .references import Sources, parse, read_text, resolve
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
@@ -77,6 +77,7 @@ def load_api(path: Path, strict: bool = False, *, name: str | None = None, text:
     nits = list(dangling)
     if version.startswith("3.1"):
         nits += nullable_in_31(path, document)
+        nits += boolean_exclusive_bounds_in_31(path, document)
     nits += contradictions(path, document)
     operations, shape_nits = _operations(path, name or path.stem, document)
     nits += shape_nits

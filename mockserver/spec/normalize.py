@@ -7,6 +7,10 @@ fuzzers that read those documents send `null`. The loaded (never the on-disk) do
 rewritten to the 3.1 spelling of the same intent: `null` added to the `type` (and `enum`), or the
 schema wrapped in `anyOf: [schema, {type: 'null'}]`.
 
+The same habit writes 3.0's boolean `exclusiveMinimum: true` (with `minimum: 0`) into 3.1
+documents, where JSON Schema reads `true` as the number 1 ("greater than 1"); it is rewritten to
+3.1's `exclusiveMinimum: 0` (and `false` dropped), likewise for the maximum.
+
 Two more contradictions are read the way the document's author evidently meant them:
 
 - a schema that `required`s a property it does not define while `additionalProperties: false`
@@ -40,6 +44,24 @@ def nullable_in_31(source: Path, document: dict[str, Any]) -> list[Nit]:
         return []
     first = min(found)
     return [Nit(source, first, f"'nullable' is an OpenAPI 3.0 keyword; read as allowing null here and in {len(found) - 1} other schemas of this 3.1 document")]
+
+
+def boolean_exclusive_bounds_in_31(source: Path, document: dict[str, Any]) -> list[Nit]:
+    """Rewrite 3.0-style boolean `exclusiveMinimum`/`exclusiveMaximum` of a 3.1 document."""
+    found: list[tuple[str, ...]] = []
+    for node, where in dicts(document):
+        for exclusive, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            flag = node.get(exclusive)
+            if not isinstance(flag, bool):
+                continue
+            found.append((*where, exclusive))
+            del node[exclusive]
+            if flag and isinstance(node.get(bound), (int, float)) and not isinstance(node.get(bound), bool):
+                node[exclusive] = node.pop(bound)
+    if not found:
+        return []
+    first = min(found)
+    return [Nit(source, first, f"a boolean {first[-1]} is OpenAPI 3.0; read as 3.0 meant it here and in {len(found) - 1} other schemas of this 3.1 document")]
 
 
 def contradictions(source: Path, document: dict[str, Any]) -> list[Nit]:
