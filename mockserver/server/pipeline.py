@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from .. import media
+from ..bounded import Bounded
 from ..config import Settings
 from ..journal.memory import BODY_LIMIT, Journal, Record, compact, entry_for
 from ..mocker import error_bodies as errors
@@ -36,7 +37,7 @@ from ..validator.security import Authenticator, AuthPolicy
 from .http import JSON, Request, Response
 
 MOCK_ERROR_HEADER = "X-Mock-Error"
-_REMEMBERED_ERRORS = 512
+_REMEMBERED = 512  # error answers, and negotiated successes, per API
 
 
 class MockedApi:
@@ -54,8 +55,8 @@ class MockedApi:
         self.error_style = _error_style(api)
         self.validators = Validators(api)
         self.tombstones = Tombstones()
-        self._errors: dict[tuple[Any, ...], Response] = {}
-        self._successes: dict[tuple[str, str | None], Choice] = {}
+        self._errors: Bounded[tuple[Any, ...], Response] = Bounded(_REMEMBERED)
+        self._successes: Bounded[tuple[str, str | None], Choice] = Bounded(_REMEMBERED)
         self.authenticators = {
             op.routing_id: Authenticator(op.security, api.security_schemes, policy)
             for op in api.operations
@@ -111,11 +112,7 @@ class MockedApi:
         """The documented success for `accept` (a `Choice` is immutable, so it is kept)."""
         key = (op.routing_id, accept)
         choice = self._successes.get(key)
-        if choice is None:
-            if len(self._successes) >= _REMEMBERED_ERRORS:
-                self._successes.clear()
-            choice = self._successes[key] = negotiation.success(op, accept)
-        return choice
+        return choice if choice is not None else self._successes.remember(key, negotiation.success(op, accept))
 
     def respond(self, op: Operation, choice: Choice, prefer: Preferences, request_body: Any, request: Request) -> tuple[Response, Record | None]:
         """The body and headers for `choice`: a named or static example on request, else composed
@@ -165,9 +162,7 @@ class MockedApi:
         before = self.faker.calls
         response = self._error(op, status, problem, list(headers or []), request, accept)
         if self.faker.calls == before and response.status == status:
-            if len(self._errors) >= _REMEMBERED_ERRORS:
-                del self._errors[next(iter(self._errors))]
-            self._errors[key] = response
+            self._errors.remember(key, response)
             return replace(response, headers=list(response.headers))
         return response
 

@@ -34,6 +34,7 @@ from openapi_core.deserializing.styles.deserializers import StyleDeserializer
 from openapi_core.schema.parameters import get_style_and_explode
 
 from .. import jsonio, media
+from ..bounded import Bounded
 from ..problems import ErrorItem
 from ..server.http import Request
 from .schema import SchemaCheck, factories
@@ -173,7 +174,7 @@ class ParameterCheck:
             self._content_json = media.is_json(media_type)
             if isinstance(param["content"][media_type], Mapping) and "schema" in param["content"][media_type]:
                 self.check = SchemaCheck(request_factory, spec, path / "content" / media_type / "schema", openapi)
-        self._cache: dict[tuple[Any, ...], tuple[ErrorItem, ...]] = {}
+        self._cache: Bounded[tuple[Any, ...], tuple[ErrorItem, ...]] = Bounded(_CACHE_SIZE)
 
     def errors(self, request: Request, query: _Values | None) -> tuple[ErrorItem, ...]:
         """Every problem with this parameter in `request` (`query` is its parsed query)."""
@@ -182,10 +183,7 @@ class ParameterCheck:
             return (ErrorItem(self.loc, "Field required", "missing"),) if self.required else ()
         cached = self._cache.get(raw.key)
         if cached is None:
-            cached = tuple(self._judge(raw.location))
-            if len(self._cache) >= _CACHE_SIZE:
-                self._cache.clear()
-            self._cache[raw.key] = cached
+            cached = self._cache.remember(raw.key, tuple(self._judge(raw.location)))
         return cached
 
     def _judge(self, location: Mapping[str, Any]) -> list[ErrorItem]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from jsonschema_path import SchemaPath
 
+from ..bounded import Bounded
 from ..problems import ErrorItem
 from ..server.http import Request
 from ..spec import Api, Operation
@@ -43,7 +44,7 @@ class RequestValidator:
         self._reads_query = any(p.location == "query" for p in self._parameters)
         self._body = BodyCheck(api.openapi, spec, operation, op.request_body) if op.request_body is not None else None
         self._headers = tuple(sorted({p.name.lower() for p in self._parameters if p.location == "header"} | ({"cookie"} if any(p.location == "cookie" for p in self._parameters) else set())))
-        self._rejected: dict[tuple[Any, ...], list[ErrorItem]] = {}
+        self._rejected: Bounded[tuple[Any, ...], list[ErrorItem]] = Bounded(_REJECTIONS)
 
     def schema_checks(self) -> list[tuple[str, SchemaCheck]]:
         """The compiled checks of the parameters and each body media type, labelled."""
@@ -66,9 +67,7 @@ class RequestValidator:
             return list(known), None
         errors, body = self._validate(request)
         if errors and len(request.body) <= _REMEMBERED_BODY:
-            if len(self._rejected) >= _REJECTIONS:
-                del self._rejected[next(iter(self._rejected))]
-            self._rejected[key] = errors
+            self._rejected.remember(key, errors)
         return errors, body
 
     def _validate(self, request: Request) -> tuple[list[ErrorItem], Any]:
