@@ -117,11 +117,9 @@ class ApiRoutes:
             entry = entries.get(shape)
             if entry is None:
                 entry = entries[shape] = PathEntry(shape, segments)
-            key = op.path.split("#", 1)[0]
-            query = tuple(parse_qsl(key.split("?", 1)[1], keep_blank_values=True)) if "?" in key else ()
             variants = entry.methods.setdefault(op.method, [])
-            if all(v.query != query for v in variants):
-                variants.append(Variant(op, segments, query))
+            if all(v.query != op.query for v in variants):
+                variants.append(Variant(op, segments, op.query))
                 variants.sort(key=lambda v: -len(v.query))
         self._literal = {e.shape: e for e in entries.values() if all(s.literal is not None for s in e.segments)}
         templated: dict[int, list[PathEntry]] = {}

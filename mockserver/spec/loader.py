@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .model import HTTP_METHODS, Api, Findings, Nit, Operation, SpecError
+from .model import HTTP_METHODS, Api, Findings, Nit, Operation, SpecError, key_query
 from .nits import validation_nits, with_positions
 from .normalize import boolean_exclusive_bounds_in_31, contradictions, nullable_in_31
 from .references import Sources, parse, read_text, resolve
@@ -172,9 +172,7 @@ def _operations(source: Path, api: str, document: Mapping[str, Any]) -> tuple[li
             if not isinstance(spec, Mapping):
                 nits.append(Nit(source, (*where, method), "operation is not a mapping; not served"))
                 continue
-            # A `?query` in the key tells requests apart (the router chooses by it); a `#fragment` cannot.
-            query = key.split("#", 1)[0].partition("?")[2]
-            route = (method.upper(), _shape(template), query)
+            route = (method.upper(), _shape(template), key_query(key))
             if route in seen:
                 nits.append(Nit(source, (*where, method), f"same route as {seen[route]}; only the first is served"))
                 continue

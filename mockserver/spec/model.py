@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -53,8 +54,9 @@ class Nit:
 
 class Findings:
     """An API's nits: those found while loading it, plus openapi-spec-validator's, which are
-    gathered on first request (for a large document that walk takes seconds: `serve` does it
-    after the API is already answering, `check` and `--strict` before anything else)."""
+    gathered when first asked for (for a large document that walk takes seconds: `serve` asks in
+    a forked process once the API is already answering, `check` and `--strict` before anything
+    else)."""
 
     def __init__(self, known: list[Nit], pending: Callable[[], list[Nit]] | None = None) -> None:
         self._known = list(known)
@@ -67,6 +69,13 @@ class Findings:
                 self._known = self._pending() + self._known
                 self._pending = None
             return tuple(self._known)
+
+
+def key_query(key: str) -> tuple[tuple[str, str], ...]:
+    """The query pairs a path key names (`/responses/{id}?beta=true` → `(("beta", "true"),)`): a
+    second operation on the same path, for the requests that carry them. A `#fragment` names none
+    (nothing in a request tells it apart)."""
+    return tuple(parse_qsl(key.split("#", 1)[0].partition("?")[2], keep_blank_values=True))
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,11 @@ class Operation:
     spec: Mapping[str, Any]
     parameters: tuple[Mapping[str, Any], ...]
     security: tuple[Mapping[str, list[str]], ...]
+
+    @property
+    def query(self) -> tuple[tuple[str, str], ...]:
+        """The query pairs the path key names (see `key_query`)."""
+        return key_query(self.path)
 
     @property
     def responses(self) -> Mapping[str, Any]:
