@@ -1,0 +1,98 @@
+"""The state backend `--workers` processes share: one SQLite file beside the shared journal.
+
+Every write is its own short transaction (WAL mode, so reads never wait), so an object created
+through one worker is readable through every other at once; unlike the journal nothing is
+buffered, because read-after-write across workers is the point. Unfiltered pages in creation or
+last-write order are answered by the indexes; filtered or field-sorted lists read the
+collection and apply `store.ordered`, the same semantics as the in-process store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from .. import jsonio
+from .store import CREATED, UPDATED, Page, Query, api_of, ordered, window
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    ckey TEXT NOT NULL, id TEXT NOT NULL, api TEXT NOT NULL, created INTEGER NOT NULL,
+    written INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (ckey, id));
+CREATE INDEX IF NOT EXISTS objects_created ON objects (ckey, created);
+CREATE INDEX IF NOT EXISTS objects_written ON objects (ckey, written);
+CREATE INDEX IF NOT EXISTS objects_age ON objects (api, created);
+CREATE TABLE IF NOT EXISTS sequence (n INTEGER NOT NULL);
+INSERT INTO sequence SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM sequence);
+CREATE TABLE IF NOT EXISTS evicted (api TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS seeded (done INTEGER PRIMARY KEY);
+"""
+
+
+class SqliteStore:
+    """`Store` in a SQLite file that several processes open."""
+
+    def __init__(self, path: Path, max_records: int = 100_000) -> None:
+        self.max_records = max_records
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.executescript(_SCHEMA)
+
+    def get(self, key: str, item_id: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT body FROM objects WHERE ckey=? AND id=?", (key, item_id)).fetchone()
+        return jsonio.loads(row[0]) if row else None
+
+    def put(self, key: str, item_id: str, value: dict[str, Any], touch: bool = True) -> None:
+        api = api_of(key)
+        body = jsonio.dumps(value)
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("UPDATE sequence SET n = n + 1")
+            (seq,) = self._db.execute("SELECT n FROM sequence").fetchone()
+            if self._db.execute("SELECT 1 FROM objects WHERE ckey=? AND id=?", (key, item_id)).fetchone():
+                written = "?" if touch else "written"
+                self._db.execute(f"UPDATE objects SET body=?, written={written} WHERE ckey=? AND id=?", (body, seq, key, item_id) if touch else (body, key, item_id))
+                return
+            self._db.execute("INSERT INTO objects VALUES (?,?,?,?,?,?)", (key, item_id, api, seq, seq, body))
+            (count,) = self._db.execute("SELECT COUNT(*) FROM objects WHERE api=?", (api,)).fetchone()
+            excess = count - self.max_records
+            if excess > 0:
+                self._db.execute(
+                    "DELETE FROM objects WHERE rowid IN (SELECT rowid FROM objects WHERE api=? ORDER BY created LIMIT ?)", (api, excess)
+                )
+                self._db.execute("INSERT INTO evicted VALUES (?, ?) ON CONFLICT(api) DO UPDATE SET n = n + excluded.n", (api, excess))
+
+    def delete(self, key: str, item_id: str) -> bool:
+        return self._db.execute("DELETE FROM objects WHERE ckey=? AND id=?", (key, item_id)).rowcount > 0
+
+    def page(self, key: str, query: Query) -> Page:
+        if query.filters or query.after is not None or query.order not in (CREATED, UPDATED):
+            column = "written" if query.order == UPDATED else "created"
+            rows = self._db.execute(f"SELECT id, body FROM objects WHERE ckey=? ORDER BY {column}", (key,))
+            items = [(item_id, jsonio.loads(body)) for item_id, body in rows]
+            return window(ordered(items, query), query)
+        column = "written" if query.order == UPDATED else "created"
+        direction = "DESC" if query.descending else "ASC"
+        rows = self._db.execute(
+            f"SELECT id, body FROM objects WHERE ckey=? ORDER BY {column} {direction} LIMIT ? OFFSET ?", (key, query.limit, query.offset)
+        )
+        items = [(item_id, jsonio.loads(body)) for item_id, body in rows]
+        (total,) = self._db.execute("SELECT COUNT(*) FROM objects WHERE ckey=?", (key,)).fetchone()
+        return Page(items, total)
+
+    def clear(self) -> None:
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM objects")
+            self._db.execute("DELETE FROM evicted")
+            self._db.execute("DELETE FROM seeded")
+
+    def claim_seeding(self) -> bool:
+        return self._db.execute("INSERT OR IGNORE INTO seeded VALUES (1)").rowcount == 1
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        counts = dict(self._db.execute("SELECT api, COUNT(*) FROM objects GROUP BY api").fetchall())
+        evicted = dict(self._db.execute("SELECT api, n FROM evicted").fetchall())
+        return {api: {"records": counts.get(api, 0), "evicted": evicted.get(api, 0)} for api in {*counts, *evicted}}
