@@ -10,7 +10,8 @@ each response field, in order:
    describing the memory just sent);
 3. **server-assigned**: a fresh id (`id`, `memory_id`, `<resource>_id`…) in the form the spec
    suggests, one per created object; creation timestamps (`created_at == updated_at`, now);
-   one id per echoed list item for `<item>_ids`; a success message; a single-value enum;
+   one id per echoed list item for `<item>_ids`; a success message; `success: true`; a
+   single-value enum;
 4. **server-computed**: an enum the client could have sent but did not is chosen from the
    content ("auto-categorized if not provided"); a declared default;
 5. a required field nobody provides is **invented** (realistic text about one story per object);
@@ -83,6 +84,7 @@ class _Field:
     is_timestamp: bool
     derived_from: str | None
     is_message: bool
+    is_success_flag: bool  # `success: true` in a success body, never a random false
     enum: tuple[Any, ...]
     nullable: bool
     write_only: bool
@@ -197,6 +199,7 @@ class Composer:
             is_timestamp=name in self._hints.timestamps and kind == "string",
             derived_from=derived.group(1) + "s" if derived and kind == "array" else None,
             is_message=name in self._hints.message_fields and kind == "string" and "enum" not in real,
+            is_success_flag=name in self._hints.success_flags and kind == "boolean" and self._faker.judge.valid(flat, True),
             enum=tuple(real.get("enum") or ()),
             nullable=_nullable(flat, self._faker),
             write_only=bool(flat.get("writeOnly")),
@@ -228,6 +231,8 @@ class Composer:
             return [self._new_id(item_schema, None) for _ in source[plan.derived_from]]
         if plan.is_message:
             return creation.message
+        if plan.is_success_flag:
+            return True
         if len(plan.enum) == 1:
             return plan.enum[0]
         if plan.enum and plan.name in creation.request_fields:

@@ -38,6 +38,7 @@ class Hints:
     templates: tuple[Template, ...]
     lists: Mapping[str, tuple[str, ...]]
     shapes: tuple[tuple[re.Pattern[str], str], ...] = ()
+    success_flags: frozenset[str] = frozenset()
 
     def echo_keys(self, name: str) -> tuple[str, ...]:
         """Request fields whose value a response field called `name` carries, in order."""
@@ -63,6 +64,7 @@ def load_hints(folder: Path = FIXTURES) -> Hints:
         or (Template("Prefers window seats on long-haul flights", ("travel", "preferences")),),
         lists={**{k: tuple(v) for k, v in (fields.get("lists") or {}).items()}, **{k: tuple(v) for k, v in (memories.get("lists") or {}).items()}},
         shapes=tuple((re.compile(str(rule["match"])), str(rule["format"])) for rule in fields.get("shapes") or ()),
+        success_flags=frozenset(fields.get("success_flags") or ()),
     )
 
 
