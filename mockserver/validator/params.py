@@ -261,7 +261,7 @@ class ParameterCheck:
 
 
 def _deep_object(name: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """`name[a]=1&name[b][c]=2&name[d][]=3` → `{a: "1", b: {c: "2"}, d: ["3"]}`, the way qs,
+    """`name[a]=1&name[b][c]=2&name[d][]=3&name[e][0]=4` → `{a: "1", b: {c: "2"}, d: ["3"], e: ["4"]}`, the way qs,
     Rails and PHP read brackets (OpenAPI leaves nesting undefined; openapi-core reads one level
     of word-character keys only)."""
     result: dict[str, Any] = {}
@@ -290,7 +290,20 @@ def _deep_object(name: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
                 if not isinstance(node.get(part), (dict, list)):
                     node[part] = follow
                 node = node[part]
-    return result
+    return _indexed(result)
+
+
+def _indexed(value: Any) -> Any:
+    """`name[ids][0]=a&name[ids][1]=b` names a list, as qs reads it: an object whose keys are
+    all indexes becomes the list of its values in index order."""
+    if isinstance(value, list):
+        return [_indexed(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    items = {k: _indexed(v) for k, v in value.items()}
+    if items and all(k.isdigit() and len(k) <= 3 for k in items):
+        return [items[k] for k in sorted(items, key=int)]
+    return items
 
 
 def _shaped(value: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
