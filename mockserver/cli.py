@@ -66,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SIZE",
         help="largest request body accepted, in bytes or with a K/M/G suffix; larger ones get 413 (default: 10M)",
     )
+    serve.add_argument("--stateless", action="store_true", help="invent every answer per request: nothing created is stored or read back")
+    serve.add_argument(
+        "--state",
+        type=_state_url,
+        metavar="URL",
+        help="where resources and the journal live: in this process by default (SQLite across --workers), or redis://HOST:PORT/DB shared by several mock processes",
+    )
+    serve.add_argument("--max-records", type=_positive, default=100_000, metavar="N", help="stored objects per API; the oldest is evicted beyond this (default: %(default)s)")
+    serve.add_argument("--data", type=Path, metavar="DIR", help="initial data: DIR/<api>/*.json seeds collections at start and on reset (default: ./fixtures/data if present)")
     serve.add_argument(
         "--auth",
         choices=MODES,
@@ -102,6 +111,12 @@ def _latency(text: str) -> tuple[float, float]:
         return parse_latency(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _state_url(text: str) -> str:
+    if not re.fullmatch(r"rediss?://[^/\s]+(/\d+)?/?", text):
+        raise argparse.ArgumentTypeError(f"expected redis://HOST:PORT/DB, not {text!r}")
+    return text
 
 
 def _positive(text: str) -> int:
@@ -156,10 +171,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         workers=args.workers,
         max_body=args.max_body,
         strict=args.strict,
+        stateless=args.stateless,
+        state=args.state,
+        max_records=args.max_records,
+        **({"data": args.data} if args.data is not None else {}),
     )
     from .server.run import serve
 
     return serve(apis, settings)
+
+
+def resource_report(apis: list[Api]) -> list[str]:
+    """The resource map derived per API, and the reads that cannot answer a missing object 404."""
+    from .journal.memory import Journal
+    from .server.pipeline import MockedApi
+    from .validator.security import AuthPolicy
+
+    lines = ["\nResources (what is created can be read, listed, changed, deleted):"]
+    for api in apis:
+        mocked = MockedApi(api, Settings(), AuthPolicy("off", set()), Journal(1))
+        described = mocked.resources.describe(api)
+        lines.append(f"  {api.name}: " + ("none, every operation is an action" if not described or described[0].startswith("actions") else ""))
+        lines += [f"    {line}" for line in described]
+        by_id = api.by_routing_id()
+        for resource in mocked.resources.resources:
+            for rid, role in resource.roles.items():
+                if role in ("read", "merge", "delete") and not mocked.can_404(by_id[rid]):
+                    op = by_id[rid]
+                    lines.append(f"    gap: {op.method} {op.template} declares no 404 and the API has no error style: a missing object is invented, not refused")
+    return lines
 
 
 def check_report(apis: list[Api]) -> str:
@@ -171,6 +211,7 @@ def check_report(apis: list[Api]) -> str:
     gaps = [gap for api in apis for gap in spec_gaps(api)]
     lines.append(f"\nSpec gaps, statuses answered but not declared ({len(gaps)}):" if gaps else "\nSpec gaps: none")
     lines += [f"  {gap}" for gap in gaps]
+    lines += resource_report(apis)
     return "\n".join(lines)
 
 

@@ -21,6 +21,15 @@ BUNDLED_SPECS = _data_dir("bundled_specs", "specs")
 FIXTURES = _data_dir("bundled_fixtures", "fixtures")
 
 
+def default_data() -> Path | None:
+    """`./fixtures/data` when the working directory has one, else the bundled initial data."""
+    local = Path("fixtures") / "data"
+    if local.is_dir():
+        return local
+    bundled = FIXTURES / "data"
+    return bundled if bundled.is_dir() else None
+
+
 def default_specs() -> Path:
     """`./specs` when the working directory has one, else the five vendor documents shipped."""
     local = Path("specs")
@@ -47,3 +56,7 @@ class Settings:
     workers: int = 1
     max_body: int = 10 * 1024 * 1024
     strict: bool = False
+    stateless: bool = False
+    state: str | None = None  # None: in this process (SQLite across --workers); redis://HOST:PORT/DB
+    max_records: int = 100_000
+    data: Path | None = field(default_factory=lambda: default_data())

@@ -57,10 +57,11 @@ def test_declared_response_headers_are_sent_and_valid(shapes: httpx.Client) -> N
 
 def test_a_structured_suffix_media_type_is_parsed_and_validated(shapes: httpx.Client) -> None:
     patch = {"content-type": "application/merge-patch+json"}
-    assert shapes.patch("/notes/1", content=b'{"text": "short"}', headers=patch).status_code == 200
-    too_long = shapes.patch("/notes/1", content=b'{"text": "far too long for ten"}', headers=patch)
+    note = "/notes/" + str(shapes.post("/notes", json={"text": "Prefers tea"}).json()["id"])
+    assert shapes.patch(note, content=b'{"text": "short"}', headers=patch).status_code == 200
+    too_long = shapes.patch(note, content=b'{"text": "far too long for ten"}', headers=patch)
     assert too_long.status_code == 422 and "text" in too_long.json()["detail"]
-    assert shapes.patch("/notes/1", content=b'{"text": "x"}', headers={"content-type": "text/plain"}).status_code == 422
+    assert shapes.patch(note, content=b'{"text": "x"}', headers={"content-type": "text/plain"}).status_code == 422
 
 
 def test_multipart_uploads_are_validated_part_by_part(shapes: httpx.Client) -> None:
@@ -122,7 +123,8 @@ def test_a_204_never_carries_a_body_even_when_the_document_declares_one(running:
     start of the second response."""
     connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
     headers = {"Authorization": "Token test-token"}
-    connection.request("DELETE", "/shapes/notes/42", headers=headers)
+    created = httpx.post(running.url("shapes") + "/notes", json={"text": "Short-lived"}, headers=headers, timeout=10).json()
+    connection.request("DELETE", f"/shapes/notes/{created['id']}", headers=headers)
     deleted = connection.getresponse()
     assert deleted.status == 204 and deleted.read() == b""
     assert deleted.getheader("content-length") is None and deleted.getheader("content-type") is None

@@ -72,7 +72,7 @@ def test_health_lists_every_api(client: httpx.Client) -> None:
         "mielto": "/mielto",
         "omi": "/omi",
     }
-    assert all(set(api) == {"name", "openapi", "base_path", "operations"} for api in body["apis"])
+    assert all(set(api) == {"name", "openapi", "base_path", "operations", "records", "evicted"} for api in body["apis"])
 
 
 def test_index_links_swagger_ui_and_document_of_each_api(client: httpx.Client) -> None:

@@ -44,6 +44,7 @@ class Entry(NamedTuple):
     duration_ms: float
     body_size: int = 0
     response_size: int = 0
+    record: str | None = None  # the stored object the answer read or wrote (its id)
 
 
 class Record(NamedTuple):
@@ -142,6 +143,7 @@ class Journal:
             "status": entry.status,
             "response": _decode(entry.response),
             "duration_ms": round(entry.duration_ms, 3),
+            "record": entry.record,
             **_truncation("body", len(entry.body), entry.body_size),
             **_truncation("response", len(entry.response), entry.response_size),
         }
@@ -163,6 +165,7 @@ def entry_for(api: str, operation: str | None, request: Request, response: Respo
         (time.perf_counter() - started) * 1000,
         len(request.body),
         len(response.body),
+        response.record,
     )
 
 

@@ -6,14 +6,15 @@
 | GET /__admin/requests?api=&method=&path=&status=&limit= | the journal, oldest first |
 | DELETE /__admin/requests | empty the journal |
 | GET /__admin/records?api=&user_id= | objects created by successful creates |
-| POST /__admin/reset | empty journal and records, restart seeded streams |
+| GET /__admin/records/<api>?path= | the objects a collection stores |
+| POST /__admin/records/<api>?path= | store the objects in the body (one, or a list) |
+| POST /__admin/reset | empty journal and records, restart seeded streams, restore initial data |
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import parse_qsl
 
 from .. import jsonio
@@ -21,6 +22,9 @@ from .. import jsonio
 from .http import Request, Response
 from ..journal.memory import Journal
 from ..spec import Api
+from ..state import seeding
+from ..state.store import Query, key
+from .pipeline import Pipeline
 
 ADMIN_PREFIX = "/__admin"
 
@@ -39,15 +43,17 @@ class Guard:
 
 
 class Admin:
-    def __init__(self, apis: list[Api], journal: Journal, restart_streams: Callable[[], None], guard: Guard) -> None:
+    def __init__(self, apis: list[Api], journal: Journal, pipeline: Pipeline, guard: Guard) -> None:
         self.apis = apis
         self.journal = journal
-        self._restart_streams = restart_streams
+        self.pipeline = pipeline
         self.guard = guard
 
     def reset(self) -> None:
+        """Empty the journal, restart seeded streams, restore the initial data."""
         self.journal.clear()
-        self._restart_streams()
+        self.pipeline.reset()
+        self.pipeline.restore()
 
     def handle(self, request: Request) -> Response:
         if request.path == "/":
@@ -59,7 +65,7 @@ class Admin:
         query = dict(parse_qsl(request.query_string))
         try:
             if route == ("GET", "/health"):
-                return _json(200, health(self.apis))
+                return _json(200, health(self.apis, self.pipeline))
             if route == ("GET", "/requests"):
                 return _json(200, {"requests": self.journal.requests(
                     api=query.get("api") or None,
@@ -76,6 +82,8 @@ class Admin:
             if route == ("POST", "/reset"):
                 self.reset()
                 return Response(204, media_type=None)
+            if route[1].startswith("/records/"):
+                return self._stored(request, route[1][len("/records/"):], query.get("path"))
         except ValueError as exc:
             return _json(400, {"detail": f"invalid query parameter: {exc}"})
         known = {"/health", "/requests", "/records", "/reset"}
@@ -84,11 +92,48 @@ class Admin:
         return _json(404, {"detail": "Not Found"})
 
 
-def health(apis: list[Api]) -> dict:
+    def _stored(self, request: Request, name: str, path: str | None) -> Response:
+        """`POST /__admin/records/<api>?path=/memories` stores the objects in the body (one or
+        a list); `GET` lists what the collection holds (up to 1,000)."""
+        mocked = next((m for m in self.pipeline.apis.values() if m.api.name == name), None)
+        if mocked is None:
+            return _json(404, {"detail": f"no API named {name!r}"})
+        if self.pipeline.store is None:
+            return _json(409, {"detail": "the mock is --stateless: nothing is stored"})
+        collections = [r.path for r in mocked.resources.resources if not r.singleton]
+        if path is None and len(collections) != 1:
+            return _json(400, {"detail": f"name the collection with ?path= (one of: {', '.join(collections) or 'none'})"})
+        path = path or collections[0]
+        if request.method == "POST":
+            try:
+                sent = jsonio.loads(request.body)
+                stored = seeding.add(name, mocked.resources, self.pipeline.store, path, sent if isinstance(sent, list) else [sent], mocked.streams.uuid4)
+            except ValueError as exc:
+                return _json(400, {"detail": str(exc)})
+            return _json(201, {"records": stored})
+        if request.method == "GET":
+            resource = mocked.resources.collection_at(path)
+            if resource is None:
+                return _json(404, {"detail": f"{path} is not a collection of {name} (collections: {', '.join(collections) or 'none'})"})
+            scope = [p for t, p in zip(resource.path.split("/"), path.split("/")) if t.startswith("{")]
+            page = self.pipeline.store.page(key(name, resource.path, scope), Query(limit=1000))
+            return _json(200, {"records": [item for _, item in page.items], "total": page.total})
+        return _json(405, {"detail": "Method Not Allowed"})
+
+
+def health(apis: list[Api], pipeline: Pipeline) -> dict:
+    stats = pipeline.store.stats() if pipeline.store is not None else {}
     return {
         "status": "ok",
+        "stateful": pipeline.store is not None,
         "apis": [
-            {"name": api.name, "openapi": api.openapi, "base_path": api.base_path, "operations": len(api.operations)}
+            {
+                "name": api.name,
+                "openapi": api.openapi,
+                "base_path": api.base_path,
+                "operations": len(api.operations),
+                **({"records": stats.get(api.name, {}).get("records", 0), "evicted": stats.get(api.name, {}).get("evicted", 0)} if pipeline.store is not None else {}),
+            }
             for api in apis
         ],
     }

@@ -28,6 +28,8 @@ from . import admin
 from .cors import Cors, origin_of
 from .docs import Docs, is_docs_path
 from .http import BodyTooLarge, Request, Response, read_body, request_head, send_response
+from ..state.memory import MemoryStore
+from ..state.store import Store
 from .pipeline import MOCK_ERROR_HEADER, MockedApi, Pipeline, plain_error
 from .routing import Router
 
@@ -35,17 +37,23 @@ from .routing import Router
 class MockServer:
     """Serves every loaded API from one process."""
 
-    def __init__(self, apis: list[Api], settings: Settings, journal: Journal | None = None) -> None:
-        """`journal` defaults to an in-process one; `--workers` passes a `SharedJournal`."""
+    def __init__(self, apis: list[Api], settings: Settings, journal: Journal | None = None, store: Store | None = None) -> None:
+        """`journal` and `store` default to in-process ones (no store with `--stateless`);
+        `--workers` and `--state` pass shared ones (the first process seeds them)."""
         self.apis = apis
         self.settings = settings
         policy = AuthPolicy(settings.auth, load_tokens(FIXTURES, settings.tokens))
+        if settings.state is not None and journal is None:
+            journal, store = _redis_backends(apis, settings)
         self.journal = journal or Journal(settings.journal_size, credential_names(apis))
-        self.pipeline = Pipeline(apis, settings, policy, self.journal)
+        if store is None and not settings.stateless:
+            store = MemoryStore(settings.max_records)
+        self.pipeline = Pipeline(apis, settings, policy, self.journal, store)
+        self.pipeline.seed()
         self.router = Router(apis)
         self.docs = Docs(apis, self._not_found)
         self.cors = Cors(settings.cors_origin)
-        self.admin = admin.Admin(apis, self.journal, self.pipeline.reset, admin_guard(settings))
+        self.admin = admin.Admin(apis, self.journal, self.pipeline, admin_guard(settings))
         self.port_prefixes: dict[int, str] = {}
         if settings.port_per_api is not None:
             self.port_prefixes = {settings.port_per_api + i: "/" + api.name for i, api in enumerate(apis)}
@@ -138,6 +146,16 @@ class MockServer:
             return scope
         raw = scope.get("raw_path") or scope["path"].encode()
         return {**scope, "path": prefix + scope["path"], "raw_path": prefix.encode() + raw}
+
+
+def _redis_backends(apis: list[Api], settings: Settings) -> tuple[Journal, Store | None]:
+    """The journal and store every process started with the same `--state redis://…` shares."""
+    from ..journal.redis import RedisJournal
+    from ..state.redis import RedisStore, connect
+
+    client = connect(settings.state or "")
+    store = None if settings.stateless else RedisStore(client, settings.max_records)
+    return RedisJournal(client, settings.journal_size, credential_names(apis)), store
 
 
 def admin_guard(settings: Settings) -> admin.Guard:

@@ -86,6 +86,7 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
     parsed: Any = None
     delay_ms: float = 0.0
+    record: str | None = None  # the id of the stored object the answer read or wrote
 
 
 def request_head(scope: Scope) -> Request:

@@ -31,6 +31,10 @@ from ..mocker.streams import Streams
 from ..mocker.text import Inventor
 from ..problems import Problem, kind_of, phrase
 from ..spec import Api, Operation
+from ..spec.resources import CREATE, ResourceMap, resource_map
+from ..state.keeper import ITEM_ROLES, Answer, Keeper
+from ..state import seeding
+from ..state.store import Store
 from ..state.tombstones import Tombstones
 from ..validator.request import Validators
 from ..validator.security import Authenticator, AuthPolicy
@@ -43,7 +47,8 @@ _REMEMBERED = 512  # error answers, and negotiated successes, per API
 class MockedApi:
     """One API's runtime: operations, compiled validators, random stream and error style."""
 
-    def __init__(self, api: Api, settings: Settings, policy: AuthPolicy, journal: Journal) -> None:
+    def __init__(self, api: Api, settings: Settings, policy: AuthPolicy, journal: Journal, store: Store | None = None) -> None:
+        """`store` holds the API's resources; None answers every request statelessly."""
         self.api = api
         self.journal = journal
         self.chaos = settings.chaos
@@ -54,6 +59,9 @@ class MockedApi:
         self.composer = Composer(api, self.faker, hints)
         self.error_style = _error_style(api)
         self.validators = Validators(api)
+        self.resources = resources_of(api, self.faker, hints.ids)
+        self.keeper = Keeper(api.name, self.resources, store, self.composer, self.faker) if store is not None else None
+        self._can_404: dict[str, bool] = {}
         self.tombstones = Tombstones()
         self._errors: Bounded[tuple[Any, ...], Response] = Bounded(_REMEMBERED)
         self._successes: Bounded[tuple[str, str | None], Choice] = Bounded(_REMEMBERED)
@@ -82,8 +90,11 @@ class MockedApi:
         if problems and prefer.code is None:
             status = negotiation.error_status(op)
             return self.error(op, status, Problem("validation" if status == 422 else kind_of(status), "Validation error", tuple(problems)), None, request)
+        stateful = self.keeper.role(op) if self.keeper is not None and prefer.code is None else None
+        if stateful is not None and self.keeper is not None and self.keeper.missing(op, *stateful, request) and self.can_404(op):
+            return self.error(op, 404, Problem("not_found", f"Not Found: no such object at {request.path}"), None, request)
         templated = "{" in op.template
-        if templated and prefer.code is None and self.tombstones.buried(request.path):
+        if templated and prefer.code is None and (stateful is None or stateful[0] not in ITEM_ROLES) and self.tombstones.buried(request.path):
             if op.method != "PUT" or self.tombstones.buried(request.path.rstrip("/").rpartition("/")[0]):
                 return self.error(op, 404, Problem("not_found", "Not Found: it was deleted"), None, request)
             self.tombstones.revive(request.path)
@@ -97,16 +108,43 @@ class MockedApi:
         if not choice.acceptable and choice.status < 400:
             offered = ", ".join(str(m) for m in (choice.response.get("content") or {}))
             return self.error(op, 406, Problem("not_acceptable", f"Not Acceptable: this operation answers {offered}"), None, request)
+        sent = None if problems else body
+        state = self._state(op, stateful, choice, prefer, sent, request)
         try:
-            response, created = self.respond(op, choice, prefer, None if problems else body, request)
+            response, created = self.respond(op, choice, prefer, sent, request, state.body if state is not None else None)
         except PreferenceError as exc:
             return mock_error(str(exc))
         checked = self.checked(op, choice, response)
-        if created is not None and checked is response:
-            self.journal.add_record(created)
+        if checked is response:
+            if created is not None:
+                self.journal.add_record(created)
+            if stateful is not None and stateful[0] == CREATE and self.keeper is not None and choice.status < 300:
+                state = self.keeper.created(op, stateful[1], request, sent, response.parsed, created.id if created else None)
+                self.tombstones.revive(f"{request.path.rstrip('/')}/{state.record}")
+            if state is not None and self.keeper is not None:
+                self.keeper.commit(state)
+                checked.record = state.record
         if op.method == "DELETE" and templated and 200 <= checked.status < 300:
-            self.tombstones.bury(request.path)
+            self.tombstones.bury(request.path)  # what lies beneath a deleted item is gone too
         return checked
+
+    def _state(self, op: Operation, stateful: tuple[str, Any] | None, choice: Choice, prefer: Preferences, sent: Any, request: Request) -> Answer | None:
+        """What the store answers for a stateful success (None: invent as a stateless mock)."""
+        if stateful is None or self.keeper is None or choice.status >= 300 or stateful[0] == CREATE:
+            return None
+        if prefer.example is not None or prefer.dynamic is False:
+            return None
+        if choice.media_type is not None and not media.is_json(choice.content_type or ""):
+            return None
+        return self.keeper.answer(op, stateful[0], stateful[1], choice.schema, request, sent, choice.example)
+
+    def can_404(self, op: Operation) -> bool:
+        """Whether a missing object can be answered 404: the operation declares it, or the
+        API has an error style to render it in. Otherwise a read invents (see `check`)."""
+        known = self._can_404.get(op.routing_id)
+        if known is None:
+            known = self._can_404[op.routing_id] = negotiation.choose(op, 404).declared or self.error_style is not None
+        return known
 
     def _success(self, op: Operation, accept: str | None) -> Choice:
         """The documented success for `accept` (a `Choice` is immutable, so it is kept)."""
@@ -114,10 +152,10 @@ class MockedApi:
         choice = self._successes.get(key)
         return choice if choice is not None else self._successes.remember(key, negotiation.success(op, accept))
 
-    def respond(self, op: Operation, choice: Choice, prefer: Preferences, request_body: Any, request: Request) -> tuple[Response, Record | None]:
-        """The body and headers for `choice`: a named or static example on request, else composed
-        from the request (echo, server-assigned fields, invented text); and, for a successful
-        create, the record of what was created."""
+    def respond(self, op: Operation, choice: Choice, prefer: Preferences, request_body: Any, request: Request, stored: Any = None) -> tuple[Response, Record | None]:
+        """The body and headers for `choice`: a named or static example on request, else what
+        the store answered (`stored`), else composed from the request (echo, server-assigned
+        fields, invented text); and, for a successful create, the record of what was created."""
         body: Any = None
         if choice.media_type is not None:
             if prefer.example is not None:
@@ -129,6 +167,8 @@ class MockedApi:
                 body = choice.example
             elif choice.status >= 400:
                 body = errors.render(choice.schema, Problem(kind_of(choice.status), phrase(choice.status)), self.faker, example=_dict(choice.example))
+            elif stored is not None:
+                body = stored
             else:
                 body = self.composer.body(op, choice.schema, request_body, choice.example)
         identity = self.composer.identity(op, body) if body is not None and op.method in ("POST", "PUT") and choice.status < 300 else None
@@ -251,6 +291,15 @@ def mock_error(message: str) -> Response:
     return Response(400, dump({"mockserver_error": message}), JSON, [(MOCK_ERROR_HEADER, message)])
 
 
+def resources_of(api: Api, faker: SchemaFaker, id_names: frozenset[str]) -> ResourceMap:
+    """The API's resource map, reading each operation's documented success schema."""
+    def success_schema(op: Operation) -> Any:
+        schema = negotiation.success(op, None).schema
+        return faker.flatten(schema) if isinstance(schema, dict) else None
+
+    return resource_map(api, id_names, success_schema)
+
+
 def _error_style(api: Api) -> Schema | None:
     """The API's usual error body: the first JSON schema it declares for a 4xx or `default`."""
     for op in api.operations:
@@ -265,8 +314,10 @@ def _error_style(api: Api) -> Schema | None:
 class Pipeline:
     """Every API's runtime, found by base path, plus the record stage."""
 
-    def __init__(self, apis: list[Api], settings: Settings, policy: AuthPolicy, journal: Journal) -> None:
-        self.apis = {api.base_path: MockedApi(api, settings, policy, journal) for api in apis}
+    def __init__(self, apis: list[Api], settings: Settings, policy: AuthPolicy, journal: Journal, store: Store | None = None) -> None:
+        self.apis = {api.base_path: MockedApi(api, settings, policy, journal, store) for api in apis}
+        self.store = store
+        self.data = settings.data
         self.quiet = settings.quiet
         self.journal = journal
         self._generation = journal.generation()
@@ -288,6 +339,19 @@ class Pipeline:
         for mocked in self.apis.values():
             mocked.streams.reset()
             mocked.tombstones.clear()
+
+    def restore(self) -> None:
+        """Forget every stored object and store the initial data again (reset)."""
+        if self.store is not None:
+            self.store.clear()
+            self.seed()
+
+    def seed(self) -> None:
+        """Store the initial data, unless another process sharing the store already did."""
+        if self.store is None or not self.store.claim_seeding():
+            return
+        for mocked in self.apis.values():
+            seeding.load(mocked.api.name, mocked.resources, self.store, self.data, mocked.streams.uuid4)
 
     def record(self, mocked: MockedApi | None, operation: str | None, request: Request, response: Response, t0: float) -> None:
         """Journal the exchange (requests to an API only) and write the access-log line."""

@@ -20,6 +20,7 @@ from typing import Any
 
 import uvicorn
 
+from ..state.seeding import SeedError
 from .app import MockServer, credential_names, is_loopback
 from ..config import Settings
 from ..mocker.faults import Chaos
@@ -101,9 +102,14 @@ def serve(apis: list[Api], settings: Settings) -> int:
     except SystemExit:
         print(f"mockserver: could not listen on {settings.host} (port in use or not permitted)", file=sys.stderr)
         return 1
-    if settings.workers > 1:
+    try:
+        app = MockServer(apis, settings if settings.workers == 1 else dataclasses.replace(settings, state=None))
+    except (RuntimeError, SeedError) as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    if settings.workers > 1:  # the app above only vetted the initial data; workers build their own
         return _serve_workers(apis, settings, sockets)
-    server = _AnnouncingServer(_config(MockServer(apis, settings), settings.host, settings.port), apis, settings)
+    server = _AnnouncingServer(_config(app, settings.host, settings.port), apis, settings)
     server.run(sockets=sockets)
     return 0 if server.started else 1
 
@@ -120,7 +126,7 @@ def _serve_workers(apis: list[Api], settings: Settings, sockets: list[socket.soc
     config.factory = True
     config.workers = settings.workers
     port = int(sockets[0].getsockname()[1])
-    print(announcement(apis, settings, port) + f"\n  {settings.workers} worker processes, one shared journal", flush=True)
+    print(announcement(apis, settings, port) + f"\n  {settings.workers} worker processes, one shared journal and state", flush=True)
     try:
         Multiprocess(config, sockets=sockets).run()
     finally:
@@ -131,16 +137,22 @@ def _serve_workers(apis: list[Api], settings: Settings, sockets: list[socket.soc
 def worker_app() -> MockServer:
     """The app of one `--workers` process (uvicorn imports and calls this factory)."""
     from ..journal.shared import SharedJournal
+    from ..state.sqlite import SqliteStore
 
     settings = _decode(os.environ[_WORKER_SETTINGS])
     apis = load_directory(settings.specs)
-    journal = SharedJournal(Path(os.environ[_WORKER_JOURNAL]), settings.journal_size, credential_names(apis))
-    return MockServer(apis, settings, journal)
+    if settings.state is not None:
+        return MockServer(apis, settings)
+    folder = Path(os.environ[_WORKER_JOURNAL])
+    journal = SharedJournal(folder, settings.journal_size, credential_names(apis))
+    store = None if settings.stateless else SqliteStore(folder / "state.sqlite3", settings.max_records)
+    return MockServer(apis, settings, journal, store)
 
 
 def _encode(settings: Settings) -> str:
     fields = dataclasses.asdict(settings)
     fields["specs"] = str(settings.specs)
+    fields["data"] = str(settings.data) if settings.data is not None else None
     return json.dumps(fields)
 
 
@@ -151,6 +163,7 @@ def _decode(text: str) -> Settings:
         **{
             **fields,
             "specs": Path(fields["specs"]),
+            "data": Path(fields["data"]) if fields["data"] is not None else None,
             "tokens": tuple(fields["tokens"]),
             "chaos": Chaos(latency=tuple(chaos["latency"]) if chaos["latency"] else None, error_rate=chaos["error_rate"]),
         }
