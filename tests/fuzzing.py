@@ -206,12 +206,23 @@ def _form_bodies(api: Api) -> list[Contradiction]:
     """Form and multipart bodies: every field is text, so schemathesis's 'wrong type' values
     (an integer for a string, an object for an array) arrive as valid text."""
     why = "a form carries every value as text; a type cannot be wrong in it"
+    null = (
+        "schemathesis writes null into a form as the text 'null'; OpenAPI defines no form encoding of"
+        " null, and FastAPI reads it as text, which is no integer or boolean"
+    )
     found = []
     for op in api.operations:
         content = (op.request_body or {}).get("content") or {}
         if any(str(media_type).startswith(("multipart/", "application/x-www-form-urlencoded")) for media_type in content):
             found.append(Contradiction(op.routing_id, "ST201", "violates `type`", why))
+            found.append(Contradiction(op.routing_id, "ST201", "Incorrect type", why))
+            found.append(Contradiction(op.routing_id, "ST202", "unable to", null, when=_sends_null_text))
     return found
+
+
+def _sends_null_text(text: str) -> bool:
+    """A form body with a field whose text is `null` (urlencoded or multipart)."""
+    return bool(re.search(r"=null(&|'|$)|\\r\\n\\r\\nnull\\r\\n", text))
 
 
 def _event_streams(api: Api) -> list[Contradiction]:
