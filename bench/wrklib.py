@@ -132,6 +132,41 @@ def lua_post(folder: Path, bodies: list[bytes], name: str = "post.lua") -> Path:
     return script
 
 
+def lua_crud(folder: Path, collection: str, name: str = "crud.lua") -> Path:
+    """A wrk script for a client's CRUD mix on `collection` (e.g. `/agentos/memories`): of every
+    ten requests 3 creates, 4 reads by id, 2 lists of 20, 1 patch. Ids are taken from the
+    answers (each thread keeps up to 1,000), so reads and patches address created objects."""
+    script = folder / name
+    create = json.dumps({"memory": "Prefers window seats on long flights", "user_id": "user-1", "topics": ["travel"]})
+    patch = json.dumps({"memory": "Prefers aisle seats on long flights", "user_id": "user-1"})
+    script.write_text(
+        f"local base = {json.dumps(collection)}\n"
+        f"local create = {json.dumps(create)}\n"
+        f"local patch = {json.dumps(patch)}\n"
+        "local ids = {}\n"
+        "local n = 0\n"
+        "local counter = 0\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {TOKEN}"\n'
+        "request = function()\n"
+        "  counter = counter + 1\n"
+        "  local slot = counter % 10\n"
+        "  if n == 0 or slot < 3 then return wrk.format('POST', base, nil, create) end\n"
+        "  local id = ids[math.random(n)]\n"
+        "  if slot < 7 then return wrk.format('GET', base .. '/' .. id) end\n"
+        "  if slot < 9 then return wrk.format('GET', base .. '?limit=20') end\n"
+        "  return wrk.format('PATCH', base .. '/' .. id, nil, patch)\n"
+        "end\n"
+        "response = function(status, headers, body)\n"
+        "  local id = string.match(body, '\"memory_id\":\"([^\"]+)\"')\n"
+        "  if id then\n"
+        "    if n < 1000 then n = n + 1; ids[n] = id else ids[math.random(n)] = id end\n"
+        "  end\n"
+        "end\n"
+    )
+    return script
+
+
 @dataclass(frozen=True)
 class Result:
     rps: float
