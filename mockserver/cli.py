@@ -189,7 +189,7 @@ def resource_report(apis: list[Api]) -> list[str]:
 
     lines = ["\nResources (what is created can be read, listed, changed, deleted):"]
     for api in apis:
-        mocked = MockedApi(api, Settings(), AuthPolicy("off", set()), Journal(1))
+        mocked = MockedApi(api, Settings(), AuthPolicy("off", frozenset()), Journal(1))
         described = mocked.resources.describe(api)
         lines.append(f"  {api.name}: " + ("none, every operation is an action" if not described or described[0].startswith("actions") else ""))
         lines += [f"    {line}" for line in described]

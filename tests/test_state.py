@@ -268,16 +268,23 @@ def test_the_journal_names_the_record_a_read_returned(agentos: Client, served: S
     assert entries[-1]["record"] == memory_id
 
 
-def test_seeded_runs_are_byte_identical(folder: Path) -> None:
-    def run() -> list[bytes]:
-        with ServerThread(Settings(specs=folder, quiet=True, seed=11, data=None)) as server:
-            api = server.url("agentos")
-            with httpx.Client(headers=AUTH, timeout=10) as http:
-                made = http.post(api + "/memories", json={"memory": "Same", "user_id": "u"})
-                memory_id = made.json()["memory_id"]
-                return [made.content, http.get(f"{api}/memories/{memory_id}").content, http.get(api + "/memories").content]
+def test_seeded_runs_are_byte_identical_and_a_reset_repeats_them(folder: Path) -> None:
+    def flow(api: str, http: httpx.Client) -> list[bytes]:
+        empty = http.get(api + "/memories")
+        made = http.post(api + "/memories", json={"memory": "Same", "user_id": "u"})
+        memory_id = made.json()["memory_id"]
+        return [empty.content, made.content, http.get(f"{api}/memories/{memory_id}").content, http.get(api + "/memories").content]
 
-    assert run() == run()
+    def run(times: int) -> list[list[bytes]]:
+        with ServerThread(Settings(specs=folder, quiet=True, seed=11, data=None)) as server, httpx.Client(headers=AUTH, timeout=10) as http:
+            runs = []
+            for _ in range(times):
+                runs.append(flow(server.url("agentos"), http))
+                http.post(server.root + "/__admin/reset")
+            return runs
+
+    first, again = run(2)
+    assert first == again == run(1)[0]
 
 
 def test_check_prints_the_resource_map(folder: Path) -> None:

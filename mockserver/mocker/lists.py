@@ -61,7 +61,7 @@ def envelope(schema: Schema | None, faker: SchemaFaker, collection: str = "") ->
     chosen = next((n for n in (*_ARRAY_NAMES, last) if n in arrays), None) or (next(iter(arrays)) if len(arrays) == 1 else None)
     if chosen is None:
         return None
-    fields = []
+    fields: list[tuple[str, tuple[str, ...], Schema, bool]] = []
     required = set(flat.get("required") or ())
     for name, prop in properties.items():
         sub = _real(faker.flatten(prop), faker)

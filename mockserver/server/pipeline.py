@@ -31,7 +31,7 @@ from ..mocker.streams import Streams
 from ..mocker.text import Inventor
 from ..problems import Problem, kind_of, phrase
 from ..spec import Api, Operation
-from ..spec.resources import CREATE, ResourceMap, resource_map
+from ..spec.resources import CREATE, Resource, ResourceMap, resource_map
 from ..state.keeper import ITEM_ROLES, Answer, Keeper
 from ..state import seeding
 from ..state.store import Store
@@ -128,7 +128,7 @@ class MockedApi:
             self.tombstones.bury(request.path)  # what lies beneath a deleted item is gone too
         return checked
 
-    def _state(self, op: Operation, stateful: tuple[str, Any] | None, choice: Choice, prefer: Preferences, sent: Any, request: Request) -> Answer | None:
+    def _state(self, op: Operation, stateful: tuple[str, Resource] | None, choice: Choice, prefer: Preferences, sent: Any, request: Request) -> Answer | None:
         """What the store answers for a stateful success (None: invent as a stateless mock)."""
         if stateful is None or self.keeper is None or choice.status >= 300 or stateful[0] == CREATE:
             return None
@@ -339,6 +339,8 @@ class Pipeline:
         for mocked in self.apis.values():
             mocked.streams.reset()
             mocked.tombstones.clear()
+            if mocked.keeper is not None:
+                mocked.keeper.forget()
 
     def restore(self) -> None:
         """Forget every stored object and store the initial data again (reset)."""

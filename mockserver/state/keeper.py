@@ -64,6 +64,11 @@ class Keeper:
         self._views: Bounded[tuple[str, str, int], tuple[dict[str, Any], Any]] = Bounded(_VIEWS)
         self._wrappers: dict[str, Any] = {}
 
+    def forget(self) -> None:
+        """Drop what was remembered, so a reset seeded server repeats a fresh one's answers."""
+        self._views.clear()
+        self._wrappers.clear()
+
     def role(self, op: Operation) -> tuple[str, Resource] | None:
         return self.roles.get(op.routing_id)
 
@@ -112,7 +117,7 @@ class Keeper:
             return Answer(None, item_id, remove=(collection, item_id or ""))
         return None
 
-    def created(self, op: Operation, resource: Resource, request: Request, sent: Any, body: Any, identity: Any) -> Answer | None:
+    def created(self, op: Operation, resource: Resource, request: Request, sent: Any, body: Any, identity: Any) -> Answer:
         """The object a successful create stored: what was sent, overlaid by what was answered."""
         collection, _ = self.locate(CREATE, resource, request)
         obj = _object_with(body, resource.id_field) if resource.id_field else (body if isinstance(body, dict) else None)
