@@ -181,13 +181,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return serve(apis, settings)
 
 
-def resource_report(apis: list[Api]) -> list[str]:
-    """The resource map derived per API, and the reads that cannot answer a missing object 404."""
+def resource_report(apis: list[Api]) -> tuple[list[str], list[str]]:
+    """The resource map derived per API, and the spec gaps it adds: reads, merges and deletes
+    that cannot answer a missing object 404 (no 404 declared, no error style in the API)."""
     from .journal.memory import Journal
     from .server.pipeline import MockedApi
     from .validator.security import AuthPolicy
 
     lines = ["\nResources (what is created can be read, listed, changed, deleted):"]
+    gaps = []
     for api in apis:
         mocked = MockedApi(api, Settings(), AuthPolicy("off", frozenset()), Journal(1))
         described = mocked.resources.describe(api)
@@ -198,20 +200,22 @@ def resource_report(apis: list[Api]) -> list[str]:
             for rid, role in resource.roles.items():
                 if role in ("read", "merge", "delete") and not mocked.can_404(by_id[rid]):
                     op = by_id[rid]
-                    lines.append(f"    gap: {op.method} {op.template} declares no 404 and the API has no error style: a missing object is invented, not refused")
-    return lines
+                    gaps.append(f"{api.name} {op.method} {op.path}: no 404 declared and no error style: a missing object is answered as if it existed (invented)")
+    return lines, gaps
 
 
 def check_report(apis: list[Api]) -> str:
-    """What `mockserver check` prints: the table, every nit with its position, the spec gaps."""
+    """What `mockserver check` prints: the table, every nit with its position, the spec gaps,
+    the resource map."""
     lines = [check_table(apis)]
     nits = [nit for api in apis for nit in placed_nits(api)]
     lines.append(f"\nSpec problems served anyway ({len(nits)}; --strict refuses them):" if nits else "\nSpec problems: none")
     lines += [f"  {nit}" for nit in nits]
-    gaps = [gap for api in apis for gap in spec_gaps(api)]
+    resources, resource_gaps = resource_report(apis)
+    gaps = [str(gap) for api in apis for gap in spec_gaps(api)] + resource_gaps
     lines.append(f"\nSpec gaps, statuses answered but not declared ({len(gaps)}):" if gaps else "\nSpec gaps: none")
     lines += [f"  {gap}" for gap in gaps]
-    lines += resource_report(apis)
+    lines += resources
     return "\n".join(lines)
 
 

@@ -266,6 +266,8 @@ def test_the_journal_names_the_record_a_read_returned(agentos: Client, served: S
     agentos("GET", f"/memories/{memory_id}")
     entries = httpx.get(served.root + "/__admin/requests", params={"api": "agentos", "method": "GET"}, timeout=10).json()["requests"]
     assert entries[-1]["record"] == memory_id
+    records = httpx.get(served.root + "/__admin/records", params={"api": "agentos"}, timeout=10).json()["records"]
+    assert records[-1]["id"] == memory_id, "one id for the store and /__admin/records"
 
 
 def test_seeded_runs_are_byte_identical_and_a_reset_repeats_them(folder: Path) -> None:
@@ -294,3 +296,14 @@ def test_check_prints_the_resource_map(folder: Path) -> None:
     assert "collection /agents/{agent_id}/notes, scoped by agent_id" in result.stdout
     assert "singleton /settings" in result.stdout
     assert "POST /documents/search" in result.stdout.split("actions (stateless):")[-1]
+
+
+def test_without_404_or_error_style_a_missing_object_is_invented_and_check_says_so() -> None:
+    folder = Path(__file__).parent / "data" / "nostyle"
+    result = subprocess.run([sys.executable, "-m", "mockserver", "check", "--specs", str(folder)], capture_output=True, text=True, timeout=120)
+    gaps = result.stdout.split("Spec gaps")[1].split("Resources")[0]
+    assert "bare GET /things/{id}: no 404 declared and no error style" in gaps
+    with ServerThread(Settings(specs=folder, quiet=True, data=None)) as server:
+        made = httpx.post(server.url("bare") + "/things", json={"name": "kept"}, timeout=10).json()
+        assert httpx.get(f"{server.url('bare')}/things/{made['id']}", timeout=10).json() == made
+        assert httpx.get(server.url("bare") + "/things/unknown", timeout=10).status_code == 200

@@ -116,11 +116,13 @@ class MockedApi:
             return mock_error(str(exc))
         checked = self.checked(op, choice, response)
         if checked is response:
-            if created is not None:
-                self.journal.add_record(created)
             if stateful is not None and stateful[0] == CREATE and self.keeper is not None and choice.status < 300:
                 state = self.keeper.created(op, stateful[1], request, sent, response.parsed, created.id if created else None)
                 self.tombstones.revive(f"{request.path.rstrip('/')}/{state.record}")
+                if created is not None and state.write is not None:  # one id for the store and /__admin/records
+                    created = created._replace(id=state.write[2].get(stateful[1].id_field or "", state.record))
+            if created is not None:
+                self.journal.add_record(created)
             if state is not None and self.keeper is not None:
                 self.keeper.commit(state)
                 checked.record = state.record
