@@ -307,3 +307,10 @@ def test_without_404_or_error_style_a_missing_object_is_invented_and_check_says_
         made = httpx.post(server.url("bare") + "/things", json={"name": "kept"}, timeout=10).json()
         assert httpx.get(f"{server.url('bare')}/things/{made['id']}", timeout=10).json() == made
         assert httpx.get(server.url("bare") + "/things/unknown", timeout=10).status_code == 200
+
+
+def test_an_id_with_percent_text_is_found_whether_or_not_its_percent_was_encoded(shapes: Client) -> None:
+    added = httpx.post(shapes.http.base_url.join("/__admin/records/shapes"), params={"path": "/agents/a1/notes"}, json={"id": "%C3%A4x", "text": "odd id", "created_at": "2025-01-01T00:00:00Z"}, timeout=10)
+    assert added.status_code == 201
+    assert shapes.http.get("/agents/a1/notes/%25C3%25A4x").json()["text"] == "odd id", "the % encoded, as it should be"
+    assert shapes.http.get("/agents/a1/notes/%C3%A4x").json()["text"] == "odd id", "the % sent as it is"

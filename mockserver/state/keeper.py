@@ -76,8 +76,18 @@ class Keeper:
         """The collection key and, for an item, the id a request addresses."""
         values = list(request.path_params.values())
         if role in ITEM_ROLES:
-            return key(self.api, resource.path, values[:-1]), values[-1] if values else None
+            collection = key(self.api, resource.path, values[:-1])
+            return collection, self._stored_id(collection, values[-1], request) if values else None
         return key(self.api, resource.path, values), None
+
+    def _stored_id(self, collection: str, item_id: str, request: Request) -> str:
+        """The id as decoded from the path; or, when only that is stored, the segment as sent:
+        an id that itself contains `%41`-like text was put in the URL without encoding its `%`
+        (fuzzers do this with links), and no other stored object can be meant."""
+        raw = request.raw_path.rstrip("/").rpartition("/")[2]
+        if raw != item_id and self.store.get(collection, item_id) is None and self.store.get(collection, raw) is not None:
+            return raw
+        return item_id
 
     def missing(self, op: Operation, role: str, resource: Resource, request: Request) -> bool:
         """Whether a read, merge or delete addresses an object that is not stored (or not one
