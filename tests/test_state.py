@@ -292,7 +292,7 @@ def test_seeded_runs_are_byte_identical_and_a_reset_repeats_them(folder: Path) -
 def test_check_prints_the_resource_map(folder: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "mockserver", "check", "--specs", str(folder)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "collection /memories, id field memory_id: POST /memories (create), GET /memories (list), GET /memories/{memory_id} (read)" in result.stdout
+    assert "collection /memories, id field memory_id: POST /memories (create), GET /memories (list), DELETE /memories (delete-many), GET /memories/{memory_id} (read)" in result.stdout
     assert "collection /agents/{agent_id}/notes, scoped by agent_id" in result.stdout
     assert "singleton /settings" in result.stdout
     assert "POST /documents/search" in result.stdout.split("actions (stateless):")[-1]
@@ -314,3 +314,10 @@ def test_an_id_with_percent_text_is_found_whether_or_not_its_percent_was_encoded
     assert added.status_code == 201
     assert shapes.http.get("/agents/a1/notes/%25C3%25A4x").json()["text"] == "odd id", "the % encoded, as it should be"
     assert shapes.http.get("/agents/a1/notes/%C3%A4x").json()["text"] == "odd id", "the % sent as it is"
+
+
+def test_a_delete_on_the_collection_removes_the_ids_its_body_lists(agentos: Client) -> None:
+    ids = [agentos("POST", "/memories", json={"memory": f"m{i}", "user_id": "u1"}).json()["memory_id"] for i in range(3)]
+    assert agentos("DELETE", "/memories", json={"memory_ids": ids[:2], "user_id": "u1"}).status_code == 204
+    assert [agentos("GET", f"/memories/{i}").status_code for i in ids] == [404, 404, 200]
+    assert agentos("GET", "/memories").json()["meta"]["total_count"] == 1

@@ -31,7 +31,7 @@ from ..mocker.streams import Streams
 from ..mocker.text import Inventor
 from ..problems import Problem, kind_of, phrase
 from ..spec import Api, Operation
-from ..spec.resources import CREATE, Resource, ResourceMap, resource_map
+from ..spec.resources import CREATE, DELETE, Resource, ResourceMap, resource_map
 from ..state.keeper import ITEM_ROLES, Answer, Keeper
 from ..state import seeding
 from ..state.store import Store
@@ -126,7 +126,7 @@ class MockedApi:
             if state is not None and self.keeper is not None:
                 self.keeper.commit(state)
                 checked.record = state.record
-        if op.method == "DELETE" and templated and 200 <= checked.status < 300:
+        if op.method == "DELETE" and templated and 200 <= checked.status < 300 and (stateful is None or stateful[0] == DELETE):
             self.tombstones.bury(request.path)  # what lies beneath a deleted item is gone too
         return checked
 

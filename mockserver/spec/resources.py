@@ -7,6 +7,8 @@ Derived from the paths alone, once per document, with no vendor knowledge:
   Its `GET` lists; the path parameters before it scope it (a nested collection per agent);
 - its **item** is the collection path plus one trailing parameter (`/memories/{memory_id}`):
   `GET` reads, `PUT` replaces (creating when absent), `PATCH` merges, `DELETE` removes;
+  a `DELETE` on the collection itself removes the ids its body lists (`memory_ids`), or, with
+  no body declared, everything in the collection;
 - a **singleton** is a literal path with `GET` and `PUT` or `PATCH` and no item beneath it
   (`/users/me/settings`): one stored object per scope;
 - everything else is an **action** (`/memories/search`, `/optimize`): answered statelessly.
@@ -25,6 +27,7 @@ from typing import Any
 from .model import Api, Operation
 
 CREATE, LIST, READ, REPLACE, MERGE, DELETE = "create", "list", "read", "replace", "merge", "delete"
+DELETE_MANY = "delete-many"  # DELETE on the collection: the ids in its body, or all of it
 SINGLETON_READ, SINGLETON_WRITE, SINGLETON_DELETE = "singleton-read", "singleton-write", "singleton-delete"
 
 
@@ -111,6 +114,8 @@ def resource_map(api: Api, id_names: Iterable[str], response_schema: Callable[[O
                 roles[ops["POST"].routing_id] = CREATE
             if "GET" in ops:
                 roles[ops["GET"].routing_id] = LIST
+            if "DELETE" in ops:
+                roles[ops["DELETE"].routing_id] = DELETE_MANY
             for method, role in (("GET", READ), ("PUT", REPLACE), ("PATCH", MERGE), ("DELETE", DELETE)):
                 if method in item_ops:
                     roles[item_ops[method].routing_id] = role

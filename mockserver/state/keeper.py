@@ -24,7 +24,7 @@ from ..mocker.lists import Envelope, PageFacts, envelope, fill
 from ..mocker.streams import rfc3339
 from ..server.http import Request
 from ..spec import Operation
-from ..spec.resources import CREATE, DELETE, LIST, MERGE, READ, REPLACE, SINGLETON_DELETE, SINGLETON_READ, SINGLETON_WRITE, Resource, ResourceMap
+from ..spec.resources import CREATE, DELETE, DELETE_MANY, LIST, MERGE, READ, REPLACE, SINGLETON_DELETE, SINGLETON_READ, SINGLETON_WRITE, Resource, ResourceMap
 from .store import CREATED, UPDATED, Query, Store, key, matches, text
 
 _LIMITS = ("limit", "page_size", "pageSize", "per_page", "perPage", "size", "max_results", "maxResults", "top", "count")
@@ -48,6 +48,7 @@ class Answer:
     write: tuple[str, str, dict[str, Any]] | None = None  # (collection key, id, object)
     remove: tuple[str, str] | None = None
     touch: bool = True  # False when a read only stores what it generated
+    removals: tuple[tuple[str, str], ...] = ()  # a DELETE on the collection
 
 
 class Keeper:
@@ -125,7 +126,22 @@ class Keeper:
             return Answer(shaped, item_id, (collection, item_id or "", filled))
         if role in (DELETE, SINGLETON_DELETE):
             return Answer(None, item_id, remove=(collection, item_id or ""))
+        if role == DELETE_MANY:
+            doomed = self._doomed(op, collection, body)
+            return Answer(None, None, removals=tuple((collection, i) for i in doomed)) if doomed is not None else None
         return None
+
+    def _doomed(self, op: Operation, collection: str, body: Any) -> list[str] | None:
+        """The ids a DELETE on the collection removes: those its body lists under an `…ids`
+        field, or every one when the operation takes no body; None when it says neither."""
+        if isinstance(body, dict):
+            for name, value in body.items():
+                if name.lower().endswith("ids") and isinstance(value, list):
+                    return [text(v) for v in value if isinstance(v, (str, int))]
+            return None
+        if op.request_body is not None:
+            return None
+        return [item_id for item_id, _ in self.store.page(collection, Query(limit=1_000_000_000)).items]
 
     def created(self, op: Operation, resource: Resource, request: Request, sent: Any, body: Any, identity: Any) -> Answer:
         """The object a successful create stored: what was sent, overlaid by what was answered."""
@@ -144,6 +160,8 @@ class Keeper:
             self.store.put(*answer.write, touch=answer.touch)
         if answer.remove is not None:
             self.store.delete(*answer.remove)
+        for removal in answer.removals:
+            self.store.delete(*removal)
 
     def _shape(self, op: Operation, schema: Schema | None, stored: dict[str, Any], example: Any) -> tuple[Any, dict[str, Any]]:
         """`stored` as `schema` presents it, and the object with whatever shaping generated."""
