@@ -321,3 +321,28 @@ def test_a_delete_on_the_collection_removes_the_ids_its_body_lists(agentos: Clie
     assert agentos("DELETE", "/memories", json={"memory_ids": ids[:2], "user_id": "u1"}).status_code == 204
     assert [agentos("GET", f"/memories/{i}").status_code for i in ids] == [404, 404, 200]
     assert agentos("GET", "/memories").json()["meta"]["total_count"] == 1
+
+
+def test_a_page_beyond_any_collection_is_empty_not_an_error(agentos: Client, shapes: Client) -> None:
+    agentos("POST", "/memories", json={"memory": "one", "user_id": "u1"})
+    far = agentos("GET", "/memories", params={"page": 2**59, "limit": 100})
+    assert far.status_code == 200 and far.json()["data"] == [] and far.json()["meta"]["total_count"] == 1
+    assert shapes("GET", "/documents", params={"offset": 2**63 + 5}).status_code in (200, 400, 422)
+
+
+def test_an_empty_id_sent_by_the_client_is_replaced_by_one_the_server_assigns(omi: Client) -> None:
+    made = omi("POST", "/v1/dev/user/memories", json={"content": "x", "id": ""}).json()
+    assert made["id"] != ""
+    assert omi("GET", "/v1/dev/user/memories").json()[0]["id"] == made["id"]
+
+
+def test_a_create_that_answers_a_list_stores_each_object(tmp_path: Path) -> None:
+    folder = _specs(tmp_path, CORPUS / "mem0.json")
+    with ServerThread(Settings(specs=folder, quiet=True, data=None)) as server:
+        api, auth = server.url("mem0"), {"Authorization": f"Token {TOKEN}"}
+        made = httpx.post(api + "/v1/memories/", json={"messages": [{"role": "user", "content": "I like tea"}], "user_id": "u1"}, headers=auth, timeout=10)
+        assert made.status_code == 200 and isinstance(made.json(), list)
+        for memory in made.json():
+            assert httpx.get(f"{api}/v1/memories/{memory['id']}/", headers=auth, timeout=10).status_code == 200
+            assert httpx.delete(f"{api}/v1/memories/{memory['id']}/", headers=auth, timeout=10).status_code in (200, 204)
+            assert httpx.get(f"{api}/v1/memories/{memory['id']}/", headers=auth, timeout=10).status_code == 404

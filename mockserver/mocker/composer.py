@@ -211,6 +211,8 @@ class Composer:
             return _OMIT
         for key in plan.echo_keys:
             if key in source and _storable(source[key]) and self._fits(source[key], plan):
+                if plan.is_id and source[key] == "":
+                    break  # an empty id names nothing: the server assigns one
                 return copy.deepcopy(source[key])
         if plan.nested:
             nested = source.get(plan.name)

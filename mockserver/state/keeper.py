@@ -36,6 +36,7 @@ _DIRECTIONS = ("sort_order", "sortOrder", "order", "direction", "sort_direction"
 _UPDATED_FIELDS = ("updated_at", "updatedAt", "updated", "modified_at", "modifiedAt", "last_modified", "lastModified")
 _UNPAGED = 1000  # a list without pagination parameters answers at most this many objects
 _VIEWS = 4096  # shaped objects remembered per API
+_FARTHEST = 2**62  # offsets beyond any collection (page=2**60 is a valid integer) stop here
 ITEM_ROLES = frozenset({READ, REPLACE, MERGE, DELETE})
 
 
@@ -49,6 +50,7 @@ class Answer:
     remove: tuple[str, str] | None = None
     touch: bool = True  # False when a read only stores what it generated
     removals: tuple[tuple[str, str], ...] = ()  # a DELETE on the collection
+    more: tuple[tuple[str, str, dict[str, Any]], ...] = ()  # a create that made several
 
 
 class Keeper:
@@ -144,20 +146,29 @@ class Keeper:
         return [item_id for item_id, _ in self.store.page(collection, Query(limit=1_000_000_000)).items]
 
     def created(self, op: Operation, resource: Resource, request: Request, sent: Any, body: Any, identity: Any) -> Answer:
-        """The object a successful create stored: what was sent, overlaid by what was answered."""
+        """The objects a successful create stored: what was sent, overlaid by what was answered
+        — one object, or each object of a create that answers a list of them."""
         collection, _ = self.locate(CREATE, resource, request)
-        obj = _object_with(body, resource.id_field) if resource.id_field else (body if isinstance(body, dict) else None)
-        stored = {**(sent if isinstance(sent, dict) else {}), **(obj or {})}
-        item_id = stored.get(resource.id_field) if resource.id_field else None
-        if item_id is None:
-            item_id = identity
-        if item_id is None or isinstance(item_id, (dict, list)):
-            item_id = self.faker.streams.uuid4()
-        return Answer(body, text(item_id), (collection, text(item_id), stored))
+        if isinstance(body, list):
+            objects: list[dict[str, Any] | None] = [item for item in body if isinstance(item, dict)] or [None]
+        else:
+            objects = [_object_with(body, resource.id_field) if resource.id_field else (body if isinstance(body, dict) else None)]
+        writes = []
+        for obj in objects:
+            stored = {**(sent if isinstance(sent, dict) else {}), **(obj or {})}
+            item_id = stored.get(resource.id_field) if resource.id_field else None
+            if item_id is None and len(objects) == 1:
+                item_id = identity
+            if item_id is None or isinstance(item_id, (dict, list)):
+                item_id = self.faker.streams.uuid4()
+            writes.append((collection, text(item_id), stored))
+        return Answer(body, writes[0][1], writes[0], more=tuple(writes[1:]))
 
     def commit(self, answer: Answer) -> None:
         if answer.write is not None:
             self.store.put(*answer.write, touch=answer.touch)
+        for write in answer.more:
+            self.store.put(*write)
         if answer.remove is not None:
             self.store.delete(*answer.remove)
         for removal in answer.removals:
@@ -292,10 +303,10 @@ class _Params:
         if page_name is not None:
             schema = self.declared[page_name].get("schema") or {}
             base = 0 if schema.get("minimum") == 0 and schema.get("default") in (0, None) else 1
-            number = max(_int(page, base), base)
+            number = min(max(_int(page, base), base), _FARTHEST // size)
             return size, (number - base) * size, number, base
         _, offset = self.value(_OFFSETS)
-        return size, max(_int(offset, 0), 0), None, 0
+        return size, min(max(_int(offset, 0), 0), _FARTHEST), None, 0
 
     def order(self) -> tuple[str, bool]:
         _, field = self.value(_SORTS)
