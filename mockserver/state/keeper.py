@@ -120,7 +120,7 @@ class Keeper:
         if role in (REPLACE, MERGE, SINGLETON_WRITE):
             old = self.store.get(collection, item_id or "") or {}
             sent = body if isinstance(body, dict) else {}
-            new = _merged(old, sent) if role in (MERGE,) or (role == SINGLETON_WRITE and op.method == "PATCH") else _replaced(old, sent, resource)
+            new = _merged(old, sent) if role == MERGE or (role == SINGLETON_WRITE and op.method == "PATCH") else _replaced(old, sent, resource)
             if resource.id_field is not None and item_id is not None:
                 new[resource.id_field] = _typed_id(old.get(resource.id_field), item_id, self._id_type(op))
             self._touch(new)
