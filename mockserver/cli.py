@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--state",
         type=_state_url,
         metavar="URL",
-        help="where resources and the journal live: in this process by default (SQLite across --workers), or redis://HOST:PORT/DB shared by several mock processes",
+        help="where resources live: in this process by default (SQLite across --workers); sqlite:///FILE keeps them across restarts; redis://HOST:PORT/DB shares them, and the journal, between mock processes on any hosts",
     )
     serve.add_argument("--max-records", type=_positive, default=100_000, metavar="N", help="stored objects per API; the oldest is evicted beyond this (default: %(default)s)")
     serve.add_argument("--data", type=Path, metavar="DIR", help="initial data: DIR/<api>/*.json seeds collections at start and on reset (default: ./fixtures/data if present)")
@@ -114,8 +114,8 @@ def _latency(text: str) -> tuple[float, float]:
 
 
 def _state_url(text: str) -> str:
-    if not re.fullmatch(r"rediss?://[^/\s]+(/\d+)?/?", text):
-        raise argparse.ArgumentTypeError(f"expected redis://HOST:PORT/DB, not {text!r}")
+    if not re.fullmatch(r"rediss?://[^/\s]+(/\d+)?/?|sqlite:///.+", text):
+        raise argparse.ArgumentTypeError(f"expected redis://HOST:PORT/DB or sqlite:///FILE, not {text!r}")
     return text
 
 

@@ -21,6 +21,11 @@ BUNDLED_SPECS = _data_dir("bundled_specs", "specs")
 FIXTURES = _data_dir("bundled_fixtures", "fixtures")
 
 
+def sqlite_file(state: str | None) -> Path | None:
+    """The file a `sqlite:///FILE` state URL names (`sqlite:////abs/path` for an absolute one)."""
+    return Path(state[len("sqlite:///"):]) if state is not None and state.startswith("sqlite:///") else None
+
+
 def default_data() -> Path | None:
     """`./fixtures/data` when the working directory has one, else the bundled initial data."""
     local = Path("fixtures") / "data"
@@ -57,6 +62,6 @@ class Settings:
     max_body: int = 10 * 1024 * 1024
     strict: bool = False
     stateless: bool = False
-    state: str | None = None  # None: in this process (SQLite across --workers); redis://HOST:PORT/DB
+    state: str | None = None  # None: in this process (SQLite across --workers); sqlite:///FILE; redis://HOST:PORT/DB
     max_records: int = 100_000
     data: Path | None = field(default_factory=lambda: default_data())

@@ -4,6 +4,10 @@ openapi-core, the authority on what the specs allow."""
 from __future__ import annotations
 
 import json
+import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -71,3 +75,37 @@ def assert_valid_response(
         content_type=response.headers.get("content-type", "application/json"),
     )
     openapi.validate_response(mock_request, mock_response)
+
+
+def free_port() -> int:
+    """A port nothing listens on now (loopback)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on loopback for this test session (`make test` installs the Debian
+    package when it is missing); its URL."""
+    from mockserver.state.redis import connect
+
+    server = shutil.which("redis-server")
+    assert server, "redis-server is missing: `make test` installs it (Debian package redis-server)"
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            connect(url)
+            break
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.05)
+    yield url
+    process.terminate()
+    process.wait(10)

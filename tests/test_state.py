@@ -1,6 +1,7 @@
 """Stateful resources: what a client creates, it can read, list, change and delete, through the
-real HTTP stack, on the AgentOS document the `agno` package produces (tests/corpus) and on a
-small document with the shapes it lacks (nested, singleton, PUT-create, other list envelopes).
+real HTTP stack, on the AgentOS document the `agno` package produces (tests/corpus), Omi's
+developer API, and a small document with the shapes they lack (nested, singleton, PUT-create,
+other list envelopes) — each against the in-process, SQLite and Redis backends.
 
 Every answer is also judged by openapi-core against the document."""
 
@@ -20,6 +21,7 @@ from openapi_core import Config, OpenAPI
 from conftest import TOKEN, assert_valid_response
 from mockserver.config import Settings
 from mockserver.spec import load_api
+from mockserver.state.redis import connect
 from mockserver.testing.thread import ServerThread
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -40,9 +42,17 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _specs(tmp_path_factory.mktemp("state"), CORPUS / "agentos.json", CORPUS / "omi.json", SHAPES / "shapes.yaml")
 
 
-@pytest.fixture(scope="module")
-def served(folder: Path) -> Iterator[ServerThread]:
-    with ServerThread(Settings(specs=folder, quiet=True, seed=7, data=None)) as server:
+@pytest.fixture(scope="module", params=["memory", "sqlite", "redis"])
+def served(request: pytest.FixtureRequest, folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    """The server every HTTP test below runs against, once per state backend: the same
+    semantics are required of all three."""
+    state = None
+    if request.param == "sqlite":
+        state = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'state.sqlite3'}"
+    elif request.param == "redis":
+        state = request.getfixturevalue("redis_url")
+        connect(state).flushdb()
+    with ServerThread(Settings(specs=folder, quiet=True, seed=7, data=None, state=state)) as server:
         yield server
 
 

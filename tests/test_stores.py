@@ -1,12 +1,11 @@
 """The three state backends keep the same semantics: each runs the same random sequences of
 writes, deletes and list queries as a plain reference model, and must answer identically.
-Redis is a real `redis-server`, started here on a free port; several mock processes sharing it
+Redis is a real `redis-server` (started by conftest on a free port); several mock processes sharing it
 (and `--workers` sharing SQLite) read back what any of them created."""
 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,38 +20,10 @@ from mockserver.state.memory import MemoryStore
 from mockserver.state.redis import RedisStore, connect
 from mockserver.state.sqlite import SqliteStore
 from mockserver.state.store import CREATED, UPDATED, Page, Query, Store, key, ordered, window
+from conftest import free_port
 
 CORPUS = Path(__file__).parent / "corpus"
 AUTH = {"Authorization": "Bearer test-token"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real redis-server on loopback (installed by `make test` when absent)."""
-    server = shutil.which("redis-server")
-    assert server, "redis-server is missing: `make test` installs it (Debian package redis-server)"
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            connect(url)
-            break
-        except RuntimeError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    yield url
-    process.terminate()
-    process.wait(10)
 
 
 class Model:
@@ -160,7 +131,7 @@ def specs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _serve(specs: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "serve", "--specs", str(specs), "--port", str(port), "--quiet", *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -197,9 +168,9 @@ def test_two_processes_sharing_redis_see_one_state_and_one_journal(redis_url: st
 
 
 def test_a_wrong_redis_address_is_one_line_and_exit_2(specs: Path) -> None:
-    port = _free_port()
+    port = free_port()
     result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "serve", "--specs", str(specs), "--port", str(_free_port()), "--state", f"redis://127.0.0.1:{port}/0"],
+        [sys.executable, "-m", "mockserver", "serve", "--specs", str(specs), "--port", str(free_port()), "--state", f"redis://127.0.0.1:{port}/0"],
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 2
@@ -218,3 +189,25 @@ def test_workers_share_state_through_sqlite(specs: Path) -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_a_sqlite_state_file_survives_a_restart(specs: Path, tmp_path: Path) -> None:
+    state = f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    first, root = _serve(specs, "--state", state)
+    try:
+        made = httpx.post(root + "/agentos/memories", json={"memory": "Kept", "user_id": "u1"}, headers=AUTH, timeout=10).json()
+    finally:
+        first.terminate()
+        first.wait(10)
+    second, root = _serve(specs, "--state", state)
+    try:
+        assert httpx.get(f"{root}/agentos/memories/{made['memory_id']}", headers=AUTH, timeout=10).json() == made
+    finally:
+        second.terminate()
+        second.wait(10)
+
+
+@pytest.mark.parametrize("value", ["memcached://x", "redis:/nohost", "sqlite:///"])
+def test_a_state_url_of_another_kind_is_one_line_and_exit_2(specs: Path, value: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "mockserver", "serve", "--specs", str(specs), "--state", value], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "--state" in result.stderr and "Traceback" not in result.stderr

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import ipaddress
+import sqlite3
 import sys
 import time
 import traceback
 
 from starlette.types import Receive, Scope, Send
 
-from ..config import FIXTURES, Settings
+from ..config import FIXTURES, Settings, sqlite_file
 from ..journal.memory import Journal
 from ..problems import Problem, phrase
 from ..spec import Api
@@ -43,8 +44,8 @@ class MockServer:
         self.apis = apis
         self.settings = settings
         policy = AuthPolicy(settings.auth, load_tokens(FIXTURES, settings.tokens))
-        if settings.state is not None and journal is None:
-            journal, store = _redis_backends(apis, settings)
+        if settings.state is not None and journal is None and store is None:
+            journal, store = _named_backends(apis, settings)
         self.journal = journal or Journal(settings.journal_size, credential_names(apis))
         if store is None and not settings.stateless:
             store = MemoryStore(settings.max_records)
@@ -148,11 +149,19 @@ class MockServer:
         return {**scope, "path": prefix + scope["path"], "raw_path": prefix.encode() + raw}
 
 
-def _redis_backends(apis: list[Api], settings: Settings) -> tuple[Journal, Store | None]:
-    """The journal and store every process started with the same `--state redis://…` shares."""
+def _named_backends(apis: list[Api], settings: Settings) -> tuple[Journal | None, Store | None]:
+    """The journal and store `--state` names: a SQLite file for the store (the journal stays in
+    this process), or Redis for both, shared by every process started with the same URL."""
     from ..journal.redis import RedisJournal
     from ..state.redis import RedisStore, connect
+    from ..state.sqlite import SqliteStore
 
+    database = sqlite_file(settings.state)
+    if database is not None:
+        try:
+            return None, None if settings.stateless else SqliteStore(database, settings.max_records)
+        except sqlite3.Error as exc:
+            raise RuntimeError(f"cannot use {database} for --state: {exc}") from None
     client = connect(settings.state or "")
     store = None if settings.stateless else RedisStore(client, settings.max_records)
     return RedisJournal(client, settings.journal_size, credential_names(apis)), store

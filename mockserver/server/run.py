@@ -20,9 +20,9 @@ from typing import Any
 
 import uvicorn
 
+from ..config import Settings, sqlite_file
 from ..state.seeding import SeedError
 from .app import MockServer, credential_names, is_loopback
-from ..config import Settings
 from ..mocker.faults import Chaos
 from ..spec import Api, load_directory
 
@@ -141,11 +141,12 @@ def worker_app() -> MockServer:
 
     settings = _decode(os.environ[_WORKER_SETTINGS])
     apis = load_directory(settings.specs)
-    if settings.state is not None:
+    if settings.state is not None and sqlite_file(settings.state) is None:
         return MockServer(apis, settings)
     folder = Path(os.environ[_WORKER_JOURNAL])
     journal = SharedJournal(folder, settings.journal_size, credential_names(apis))
-    store = None if settings.stateless else SqliteStore(folder / "state.sqlite3", settings.max_records)
+    database = sqlite_file(settings.state) or folder / "state.sqlite3"
+    store = None if settings.stateless else SqliteStore(database, settings.max_records)
     return MockServer(apis, settings, journal, store)
 
 
