@@ -1,8 +1,9 @@
 """One API's request path, one stage per step, read top to bottom in `MockedApi.handle`:
 
     (routed by `routing`, body read by `app`) → preferences → authenticate → validate request
-    → negotiate response (Prefer, Accept, injected faults) → generate body and headers
-    → validate response → record (journal, created records, access log)
+    → resolve state (404 for a missing object) → negotiate response (Prefer, Accept, injected
+    faults) → generate body and headers (or shape the stored object) → validate response
+    → keep (store what changed) → record (journal, created records, access log)
 
 Each stage is a small function over plain `Request`/`Response` values; the ASGI plumbing stays
 in `app.MockServer`.
@@ -81,7 +82,8 @@ class MockedApi:
         return response
 
     def _answer(self, op: Operation, request: Request, prefer: Preferences) -> Response:
-        """authenticate → validate request → negotiate → generate → validate response."""
+        """authenticate → validate request → resolve state → negotiate → generate → validate
+        response → keep."""
         denial = self.authenticators[op.routing_id].check(request)
         if denial is not None:
             problem = Problem("unauthenticated", denial.message)
@@ -116,19 +118,24 @@ class MockedApi:
             return mock_error(str(exc))
         checked = self.checked(op, choice, response)
         if checked is response:
-            if stateful is not None and stateful[0] == CREATE and self.keeper is not None and choice.status < 300:
-                state = self.keeper.created(op, stateful[1], request, sent, response.parsed, created.id if created else None)
-                self.tombstones.revive(f"{request.path.rstrip('/')}/{state.record}")
-                if created is not None and state.write is not None:  # one id for the store and /__admin/records
-                    created = created._replace(id=state.write[2].get(stateful[1].id_field or "", state.record))
-            if created is not None:
-                self.journal.add_record(created)
-            if state is not None and self.keeper is not None:
-                self.keeper.commit(state)
-                checked.record = state.record
+            self._keep(op, stateful, request, sent, response, created, state)
         if op.method == "DELETE" and templated and 200 <= checked.status < 300 and (stateful is None or stateful[0] == DELETE):
             self.tombstones.bury(request.path)  # what lies beneath a deleted item is gone too
         return checked
+
+    def _keep(self, op: Operation, stateful: tuple[str, Resource] | None, request: Request, sent: Any, response: Response, created: Record | None, state: Answer | None) -> None:
+        """Once the guard accepted `response`: store what a create made, write what the state
+        stage decided, and journal the created record under the id the store uses."""
+        if stateful is not None and stateful[0] == CREATE and self.keeper is not None and response.status < 300:
+            state = self.keeper.created(op, stateful[1], request, sent, response.parsed, created.id if created else None)
+            self.tombstones.revive(f"{request.path.rstrip('/')}/{state.record}")
+            if created is not None and state.write is not None:
+                created = created._replace(id=state.write[2].get(stateful[1].id_field or "", state.record))
+        if created is not None:
+            self.journal.add_record(created)
+        if state is not None and self.keeper is not None:
+            self.keeper.commit(state)
+            response.record = state.record
 
     def _state(self, op: Operation, stateful: tuple[str, Resource] | None, choice: Choice, prefer: Preferences, sent: Any, request: Request) -> Answer | None:
         """What the store answers for a stateful success (None: invent as a stateless mock)."""
