@@ -30,14 +30,19 @@ test: $(VENV)/.installed .venv-agno/.installed system-packages
 	.venv-agno/bin/python -m pip install --quiet -r tests/vendors/agno-requirements.txt
 	touch $@
 
-# The suite starts a real redis-server (the shared state of several mock processes); Debian's
-# package is installed when it is missing (as root, or through sudo).
+# The suite starts a real redis-server (the shared state of several mock processes) and drives
+# a real chromium (the browser tests); Debian's packages are installed when missing (as root, or
+# through sudo).
+SYSTEM_PACKAGES := redis-server chromium
+
 system-packages:
-	@command -v redis-server >/dev/null || { \
+	@missing=""; for tool in $(SYSTEM_PACKAGES); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y --no-install-recommends redis-server >/dev/null 2>&1 || \
-	  { $$SUDO apt-get update >/dev/null && $$SUDO apt-get install -y --no-install-recommends redis-server >/dev/null; }; }
-	@command -v redis-server >/dev/null || { echo "make: redis-server is required by the tests (Debian package redis-server)"; exit 1; }
+	  $$SUDO apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update >/dev/null && $$SUDO apt-get install -y --no-install-recommends $$missing >/dev/null; }; \
+	fi
+	@for tool in $(SYSTEM_PACKAGES); do command -v $$tool >/dev/null || { echo "make: $$tool is required by the tests (Debian package $$tool)"; exit 1; }; done
 
 check: $(VENV)/.installed
 	$(BIN)/mockserver check
