@@ -1,4 +1,5 @@
-"""A browser app on another origin can call every API and the admin routes."""
+"""A browser app on another origin can call every API, but can neither read the admin API nor
+change the mock through it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from test_serving import PATHS
 ORIGIN = "http://localhost:5173"
 
 
-@pytest.mark.parametrize("path", [*PATHS.values(), "/__admin/requests"])
+@pytest.mark.parametrize("path", PATHS.values())
 def test_preflight_is_answered(client: httpx.Client, path: str) -> None:
     response = client.options(
         path,
@@ -53,3 +54,30 @@ def test_configured_origins_only() -> None:
         assert denied.status_code == 403 and "access-control-allow-origin" not in denied.headers
         post = httpx.post(server.url("agno") + "/memories", json=valid_body("agno"), headers={"Origin": "http://evil.test", "Authorization": f"Bearer {TOKEN}"})
         assert "access-control-allow-origin" not in post.headers
+
+
+def test_the_admin_api_grants_no_origin(client: httpx.Client) -> None:
+    preflight = client.options("/__admin/reset", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in preflight.headers
+    read = client.get("/__admin/requests", headers={"Origin": ORIGIN})
+    assert "access-control-allow-origin" not in read.headers, "a page elsewhere cannot read the journal"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Origin": ORIGIN}, {"Content-Type": "text/plain"}, {"Content-Type": "application/x-www-form-urlencoded"}],
+    ids=["foreign-origin", "text-plain", "form"],
+)
+def test_a_cross_site_request_cannot_change_the_mock(client: httpx.Client, headers: dict[str, str]) -> None:
+    client.post(PATHS["agno"], json=valid_body("agno"), headers={"Authorization": f"Bearer {TOKEN}"})
+    before = len(client.get("/__admin/requests").json()["requests"])
+    refused = client.post("/__admin/reset", content=b"x=1", headers=headers)
+    assert refused.status_code == 403 and "refused" in refused.json()["detail"]
+    assert len(client.get("/__admin/requests").json()["requests"]) >= before, "nothing was reset"
+
+
+def test_tools_and_same_origin_pages_still_reset(client: httpx.Client) -> None:
+    own = str(client.base_url).rstrip("/")
+    assert client.post("/__admin/reset", headers={"Origin": own}).status_code == 204
+    assert client.post("/__admin/reset").status_code == 204
+    assert client.post("/__admin/reset", json={}).status_code == 204

@@ -13,9 +13,10 @@
 
 from __future__ import annotations
 
+import hmac
 import html
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from .. import jsonio
 
@@ -39,7 +40,26 @@ class Guard:
     def allows(self, request: Request) -> bool:
         if self.open:
             return True
-        return self.token is not None and request.headers.get("authorization") == f"Bearer {self.token}"
+        sent = request.headers.get("authorization", "").encode("utf-8", "surrogateescape")
+        return self.token is not None and hmac.compare_digest(sent, f"Bearer {self.token}".encode("utf-8", "surrogateescape"))
+
+    @staticmethod
+    def forged(request: Request) -> str | None:
+        """Why a state-changing admin request may come from a page on another site, or None.
+
+        The admin API grants no CORS, so a foreign page cannot read it; but a plain cross-site
+        form or `fetch(..., {mode: "no-cors"})` POST needs no preflight and would still reset
+        the mock. Such requests carry a foreign `Origin`, or a content type no tool of ours
+        sends (a form's or `text/plain`)."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        origin = request.headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc != request.headers.get("host", ""):
+            return f"refused: a request from {origin} may not change {ADMIN_PREFIX} (no cross-origin admin)"
+        kind = request.content_type
+        if kind and kind != "application/json" and not kind.endswith("+json"):
+            return f"refused: {ADMIN_PREFIX} takes JSON bodies, not {kind}"
+        return None
 
 
 class Admin:
@@ -61,6 +81,9 @@ class Admin:
         if not self.guard.allows(request):
             why = "requires Authorization: Bearer <--admin-token>" if self.guard.token else "is only served on a loopback address unless --admin-token is set"
             return _json(403, {"detail": f"{ADMIN_PREFIX} {why}"})
+        forged = self.guard.forged(request)
+        if forged is not None:
+            return _json(403, {"detail": forged})
         route = (request.method, request.path[len(ADMIN_PREFIX):])
         query = dict(parse_qsl(request.query_string))
         try:

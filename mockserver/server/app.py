@@ -72,13 +72,15 @@ class MockServer:
         if self.port_prefixes:
             scope = self._per_api_port(scope)
         origin = origin_of(scope)
+        path: str = scope["path"]
+        if origin is not None and path.startswith(admin.ADMIN_PREFIX + "/"):
+            origin = None  # the admin API grants no origin anything: a preflight gets no CORS headers
         if origin is not None:
             preflight = self.cors.preflight(scope, origin)
             if preflight is not None:
                 await send_response(send, preflight)
                 return
             send = self.cors.wrap(send, origin)
-        path: str = scope["path"]
         if path == "/" or path.startswith(admin.ADMIN_PREFIX + "/"):
             request = request_head(scope)
             await read_body(request, receive, self.settings.max_body)
