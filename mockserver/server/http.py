@@ -87,6 +87,7 @@ class Response:
     parsed: Any = None
     delay_ms: float = 0.0
     record: str | None = None  # the id of the stored object the answer read or wrote
+    reason: str | None = None  # why a request was refused, for the access log (its first problem)
 
 
 def request_head(scope: Scope) -> Request:

@@ -210,6 +210,7 @@ class MockedApi:
             return replace(cached, headers=list(cached.headers))
         before = self.faker.calls
         response = self._error(op, status, problem, list(headers or []), request, accept)
+        response.reason = problem.items[0].as_text() if problem.items else problem.message
         if self.faker.calls == before and response.status == status:
             self._errors.remember(key, response)
             return replace(response, headers=list(response.headers))
@@ -297,7 +298,7 @@ def _dict(value: Any) -> dict[str, Any] | None:
 
 def mock_error(message: str) -> Response:
     """A problem with the mock-level request (not the API call): clearly the mock speaking."""
-    return Response(400, dump({"mockserver_error": message}), JSON, [(MOCK_ERROR_HEADER, message)])
+    return Response(400, dump({"mockserver_error": message}), JSON, [(MOCK_ERROR_HEADER, message)], reason=message)
 
 
 def resources_of(api: Api, faker: SchemaFaker, id_names: frozenset[str]) -> ResourceMap:
@@ -368,15 +369,17 @@ class Pipeline:
         """Journal the exchange (requests to an API only) and write the access-log line."""
         if mocked is not None:
             self.journal.append(entry_for(mocked.api.name, operation, request, response, t0))
-        self.log(mocked, request.method, request.path, response.status, t0)
+        self.log(mocked, request.method, request.path, response.status, t0, response.reason if response.status >= 400 else None)
 
-    def log(self, mocked: MockedApi | None, method: str, path: str, status: int, t0: float) -> None:
-        """The access log: one line per request, off with `--quiet`."""
+    def log(self, mocked: MockedApi | None, method: str, path: str, status: int, t0: float, reason: str | None = None) -> None:
+        """The access log: one line per request, off with `--quiet`; a refused request's line
+        ends with why (its first problem)."""
         if self.quiet:
             return
         elapsed = (time.perf_counter() - t0) * 1000
         name = mocked.api.name if mocked else "-"
-        sys.stderr.write(f"{name} {method} {path} {status} {elapsed:.1f}ms\n")
+        why = f" {reason}" if reason else ""
+        sys.stderr.write(f"{name} {method} {path} {status} {elapsed:.1f}ms{why}\n")
 
 
 def plain_error(status: int, message: str, headers: list[tuple[str, str]] | None = None) -> Response:
