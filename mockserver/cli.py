@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--locale", default="en_US", help="Faker locale for invented names, places, text (default: %(default)s)")
     serve.add_argument("--journal-size", type=int, default=10_000, metavar="N", help="requests (and created records) kept for /__admin (default: %(default)s)")
-    serve.add_argument("--cors-origin", default="*", metavar="ORIGINS", help="Access-Control-Allow-Origin: * or comma-separated origins (default: %(default)s)")
+    serve.add_argument("--cors-origin", type=_origins, default="*", metavar="ORIGINS", help="Access-Control-Allow-Origin: * or comma-separated origins such as http://localhost:5173 (default: %(default)s)")
     serve.add_argument("--latency", type=_latency, metavar="MS|LOW-HIGH", help="delay every answer by MS, or uniformly LOW to HIGH milliseconds (seeded)")
     serve.add_argument("--error-rate", type=_rate, default=0.0, metavar="P", help="answer this share (0..1) of valid requests with a declared 5xx (seeded)")
     serve.add_argument("--port-per-api", type=int, metavar="BASE", help="also serve API i (in the order printed) alone on port BASE+i under its spec's server path")
@@ -111,6 +111,17 @@ def _latency(text: str) -> tuple[float, float]:
         return parse_latency(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _origins(text: str) -> str:
+    """`*`, or origins with their scheme: a browser sends `http://localhost:5173`, never
+    `localhost:5173`, so an origin without one would silently match nothing."""
+    if text.strip() == "*":
+        return text
+    for origin in (o.strip() for o in text.split(",")):
+        if not re.fullmatch(r"https?://[^/\s]+/?", origin):
+            raise argparse.ArgumentTypeError(f"expected * or origins such as http://localhost:5173, not {origin!r}")
+    return text
 
 
 def _state_url(text: str) -> str:

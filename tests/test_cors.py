@@ -81,3 +81,12 @@ def test_tools_and_same_origin_pages_still_reset(client: httpx.Client) -> None:
     assert client.post("/__admin/reset", headers={"Origin": own}).status_code == 204
     assert client.post("/__admin/reset").status_code == 204
     assert client.post("/__admin/reset", json={}).status_code == 204
+
+
+@pytest.mark.parametrize("value", ["localhost:5173", "http://ok.test,example.com", "ftp://x"])
+def test_an_origin_without_its_scheme_is_refused_at_start(value: str) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "mockserver", "serve", "--cors-origin", value], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "--cors-origin" in result.stderr and "Traceback" not in result.stderr

@@ -78,6 +78,8 @@ class MockServer:
         if origin is not None:
             preflight = self.cors.preflight(scope, origin)
             if preflight is not None:
+                if preflight.reason is not None:
+                    self.pipeline.log(None, "OPTIONS", path, preflight.status, time.perf_counter(), preflight.reason)
                 await send_response(send, preflight)
                 return
             send = self.cors.wrap(send, origin)

@@ -1,4 +1,5 @@
-"""CORS for every API and admin route, so a browser app on another origin can call the mock."""
+"""CORS for every API, so a browser app on another origin can call the mock (the admin API
+grants none: see `app` and `admin.Guard.forged`)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ class Cors:
             return None
         allow = self.allowed(origin)
         if allow is None:
-            return Response(403, media_type=None)
+            reason = f"preflight from {origin} refused: not in --cors-origin (add it: --cors-origin {','.join(sorted(self._origins | {origin}))})"
+            return Response(403, media_type=None, reason=reason)
         requested = _header(scope, b"access-control-request-headers")
         headers = ALLOWED_HEADERS + (f", {requested}" if requested else "")
         return Response(
