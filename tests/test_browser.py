@@ -61,9 +61,10 @@ def test_every_swagger_ui_renders_its_operations_with_swagger_ui_5(served: Serve
 
 
 def _execute(page: Page, body: str) -> tuple[int, str]:
-    """Expand the create, Try it out with `body`, Execute; the status and body the page shows."""
+    """Expand the create (ready to try: no "Try it out" click), Execute `body`; the status and
+    body the page shows."""
     page.locator(".opblock-summary").first.click()
-    page.get_by_role("button", name="Try it out").click()
+    assert page.get_by_role("button", name="Try it out").count() == 0, "Try it out is on from the start"
     editor = page.locator("textarea.body-param__text")
     editor.fill(body)
     page.get_by_role("button", name="Execute").click()
@@ -94,3 +95,9 @@ def test_a_create_from_the_page_authorized_with_the_test_token(served: ServerThr
     page.screenshot(path=str(ARTIFACTS / "agno-rejected.png"), full_page=True)
     rejected = json.loads(page.locator(".live-responses-table .response-col_description .microlight").first.inner_text())
     assert "detail" in rejected, rejected
+
+    page.goto(served.url("agno") + "/ui/")  # a fresh load of the page, same browser profile
+    page.wait_for_selector(".opblock", timeout=20_000)
+    status, shown = _execute(page, json.dumps(valid_body("agno")))
+    page.screenshot(path=str(ARTIFACTS / "agno-after-reload.png"), full_page=True)
+    assert 200 <= status < 300, f"the token survives a reload: {shown}"

@@ -12,6 +12,7 @@ with warnings.catch_warnings():
     # connexion 3.3.0 imports starlette's test client, which warns about httpx on import.
     warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
     from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+    from connexion.options import SwaggerUIOptions
     from connexion.spec import OpenAPISpecification
 
 from ..spec import Api
@@ -38,9 +39,15 @@ class _LoadedSpecification(OpenAPISpecification):
         return _LoadedSpecification({**self._raw_spec, "servers": [{"url": base_path}]}, base_uri=self._base_uri)
 
 
+# A mock is for trying requests: the page opens ready to send them, keeps the token entered
+# in Authorize across reloads (in the browser's storage), and shows how long each took.
+_UI_CONFIG = {"persistAuthorization": True, "tryItOutEnabled": True, "displayRequestDuration": True}
+
+
 def docs_app(apis: list[Api], fallback: ASGIApp) -> ASGIApp:
     """Swagger UI for every API; any other path goes to `fallback`."""
     docs = SwaggerUIMiddleware(fallback)
+    options = SwaggerUIOptions(swagger_ui_config=_UI_CONFIG)
     for api in apis:
-        docs.add_api(_LoadedSpecification(api.mounted_document), base_path=api.base_path)
+        docs.add_api(_LoadedSpecification(api.mounted_document), base_path=api.base_path, swagger_ui_options=options)
     return docs
