@@ -76,28 +76,27 @@ class Client:
         return response
 
 
-@pytest.fixture
-def agentos(served: ServerThread, oracles: dict[str, OpenAPI]) -> Iterator[Client]:
+def _client(served: ServerThread, oracles: dict[str, OpenAPI], api: str) -> Iterator[Client]:
+    """A judged client of `api` on a freshly reset server."""
     httpx.post(served.root + "/__admin/reset", timeout=10)
-    client = Client(served, oracles["agentos"], "agentos")
+    client = Client(served, oracles[api], api)
     yield client
     client.http.close()
+
+
+@pytest.fixture
+def agentos(served: ServerThread, oracles: dict[str, OpenAPI]) -> Iterator[Client]:
+    yield from _client(served, oracles, "agentos")
 
 
 @pytest.fixture
 def omi(served: ServerThread, oracles: dict[str, OpenAPI]) -> Iterator[Client]:
-    httpx.post(served.root + "/__admin/reset", timeout=10)
-    client = Client(served, oracles["omi"], "omi")
-    yield client
-    client.http.close()
+    yield from _client(served, oracles, "omi")
 
 
 @pytest.fixture
 def shapes(served: ServerThread, oracles: dict[str, OpenAPI]) -> Iterator[Client]:
-    httpx.post(served.root + "/__admin/reset", timeout=10)
-    client = Client(served, oracles["shapes"], "shapes")
-    yield client
-    client.http.close()
+    yield from _client(served, oracles, "shapes")
 
 
 def test_create_read_list_patch_delete(agentos: Client) -> None:

@@ -8,7 +8,6 @@ server's own."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
+from conftest import free_port
 from mockserver.config import Settings
 from mockserver.testing.thread import ServerThread
 
@@ -26,17 +26,11 @@ AUTH = {"Authorization": "Bearer test-token"}
 _VOLATILE = ("memory_id", "updated_at")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def vendor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real AgentOS on a free loopback port."""
     assert AGNO_PYTHON.exists(), "the real AgentOS lives in .venv-agno: run `make test` (it creates it)"
-    port = _free_port()
+    port = free_port()
     database = tmp_path_factory.mktemp("agno") / "agno.db"
     process = subprocess.Popen([str(AGNO_PYTHON), str(ROOT / "tests" / "vendors" / "agentos.py"), str(port), str(database)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     root = f"http://127.0.0.1:{port}"

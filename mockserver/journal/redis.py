@@ -9,13 +9,12 @@ others read at most once per interval, before a request, to restart their seeded
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any, Iterable
 
 from .. import jsonio
-from .memory import Entry, Journal, Record
-from .shared import FLUSH_SECONDS
+from .memory import Entry, Record
+from .shared import FLUSH_SECONDS, BufferedJournal
 
 _ENTRIES, _RECORDS, _GENERATION = "mockserver:journal", "mockserver:records", "mockserver:generation"
 
@@ -32,7 +31,7 @@ def _unpack(data: bytes, byte_fields: Iterable[int]) -> list[Any]:
     return row
 
 
-class RedisJournal(Journal):
+class RedisJournal(BufferedJournal):
     """A `Journal` whose rows live in Redis, for several processes on several machines."""
 
     def __init__(self, client: Any, size: int, secret_names: Iterable[str] = ()) -> None:
@@ -40,7 +39,6 @@ class RedisJournal(Journal):
         self._redis = client
         self._size = size
         self._due: list[tuple[str, bytes]] = []
-        self._flush_scheduled = False
         self._generation = (0.0, 0)
 
     def append(self, entry: Entry) -> None:
@@ -89,16 +87,3 @@ class RedisJournal(Journal):
         self._settle()
         rows = [_unpack(data, (2, 3)) for data in self._redis.lrange(_RECORDS, 0, -1)]
         return [Record(api, jsonio.loads(rid.encode()), response, request, at) for api, rid, response, request, at in rows]
-
-    def _schedule_flush(self) -> None:
-        if self._flush_scheduled:
-            return
-        self._flush_scheduled = True
-        try:
-            asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
-        except RuntimeError:
-            self.flush()
-
-    def _settle(self) -> None:
-        self.flush()
-        time.sleep(FLUSH_SECONDS * 2.5)

@@ -34,7 +34,31 @@ _TRIM_EVERY = 500
 FLUSH_SECONDS = 0.01
 
 
-class SharedJournal(Journal):
+class BufferedJournal(Journal):
+    """A journal whose writes are batched: `flush` (the subclass's) runs `FLUSH_SECONDS` after
+    the first unwritten row, so the response path never waits for the shared store."""
+
+    _flush_scheduled = False
+
+    def flush(self) -> None:
+        raise NotImplementedError
+
+    def _schedule_flush(self) -> None:
+        if self._flush_scheduled:
+            return
+        self._flush_scheduled = True
+        try:
+            asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
+        except RuntimeError:  # no event loop (called from plain code): write now
+            self.flush()
+
+    def _settle(self) -> None:
+        """Flush this process's buffer and give the others one flush interval to do the same."""
+        self.flush()
+        time.sleep(FLUSH_SECONDS * 2.5)
+
+
+class SharedJournal(BufferedJournal):
     """A `Journal` whose rows live in SQLite, for several processes at once."""
 
     def __init__(self, folder: Path, size: int, secret_names: Iterable[str] = ()) -> None:
@@ -49,7 +73,6 @@ class SharedJournal(Journal):
         self._writes = 0
         self._entries_due: list[Entry] = []
         self._records_due: list[tuple[str, str, bytes, bytes, float]] = []
-        self._flush_scheduled = False
 
     def append(self, entry: Entry) -> None:
         self._entries_due.append(entry)
@@ -102,17 +125,3 @@ class SharedJournal(Journal):
         self._settle()
         rows = self._db.execute("SELECT api, record_id, response, request, created_at FROM records ORDER BY id")
         return [Record(api, jsonio.loads(rid.encode()), response, request, at) for api, rid, response, request, at in rows]
-
-    def _schedule_flush(self) -> None:
-        if self._flush_scheduled:
-            return
-        self._flush_scheduled = True
-        try:
-            asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
-        except RuntimeError:  # no event loop (called from plain code): write now
-            self.flush()
-
-    def _settle(self) -> None:
-        """Flush this worker's buffer and give the others one flush interval to do the same."""
-        self.flush()
-        time.sleep(FLUSH_SECONDS * 2.5)
