@@ -126,3 +126,18 @@ def test_admin_token_opens_admin_off_loopback() -> None:
         assert httpx.get(server.root + "/__admin/requests", headers={"Authorization": "Bearer wrong"}).status_code == 403
         assert httpx.get(server.root + "/__admin/requests", headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert httpx.post(server.url("agno") + "/memories", json=valid_body("agno"), headers=AUTH).status_code == 200
+
+
+def test_entries_keep_response_headers_every_problem_and_a_unique_id(mockserver: MockServerFixture) -> None:
+    """What the inspector shows: why a request was refused (all of it), and what was answered."""
+    with httpx.Client(base_url=mockserver.root) as http:
+        bad = http.post(PATHS["agno"], json={"topics": 1}, headers=AUTH)
+        good = http.post(PATHS["agno"], json=valid_body("agno"), headers=AUTH)
+        refused, accepted = http.get("/__admin/requests").json()["requests"]
+    assert bad.status_code == 422 and good.status_code == 200
+    assert sorted(refused["problems"]) == ["body.memory: Field required", "body.topics: Input should be a valid list"]
+    assert refused["response"] == bad.json()
+    assert refused["response_headers"]["content-type"] == bad.headers["content-type"]
+    assert accepted["problems"] == []
+    assert accepted["response_headers"]["content-type"] == good.headers["content-type"]
+    assert refused["id"] != accepted["id"]

@@ -192,6 +192,20 @@ def test_nested_collections_are_scoped_by_their_parent(shapes: Client) -> None:
     assert [n["id"] for n in shapes("GET", "/agents/a1/notes").json()] == [note["id"]]
 
 
+def test_admin_lists_every_stored_collection_with_its_concrete_path(shapes: Client, served: ServerThread) -> None:
+    """What the inspector's Records tab browses: scoped collections once per scope."""
+    notes = [shapes("POST", f"/agents/{agent}/notes", json={"text": agent}).json() for agent in ("a1", "a1", "a2")]
+    listing = httpx.get(served.root + "/__admin/collections", timeout=10).json()
+    mine = {c["path"]: c for c in listing["collections"] if c["api"] == "shapes"}
+    assert listing["stateful"] is True
+    assert {p: (c["template"], c["count"]) for p, c in mine.items()} == {
+        "/agents/a1/notes": ("/agents/{agent_id}/notes", 2),
+        "/agents/a2/notes": ("/agents/{agent_id}/notes", 1),
+    }
+    stored = httpx.get(served.root + "/__admin/records/shapes", params={"path": "/agents/a1/notes"}, timeout=10).json()
+    assert [n["id"] for n in stored["records"]] == [n["id"] for n in notes[:2]] and stored["total"] == 2
+
+
 def test_bare_array_lists_page_by_offset(shapes: Client) -> None:
     ids = [shapes("POST", "/agents/a1/notes", json={"text": f"n{i}"}).json()["id"] for i in range(5)]
     assert [n["id"] for n in shapes("GET", "/agents/a1/notes", params={"offset": 1, "limit": 2}).json()] == ids[1:3]

@@ -9,6 +9,8 @@ masking and filtering happen only when `/__admin/*` is read. Both stores are rin
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -25,6 +27,8 @@ _ALWAYS_SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "x
 
 
 BODY_LIMIT = 64 * 1024
+_PROCESS = f"{os.getpid():x}-"
+_NUMBERS = itertools.count(1)
 
 
 class Entry(NamedTuple):
@@ -45,6 +49,9 @@ class Entry(NamedTuple):
     body_size: int = 0
     response_size: int = 0
     record: str | None = None  # the stored object the answer read or wrote (its id)
+    response_headers: str = ""
+    problems: str = ""  # every reason the request was refused, one per line
+    uid: str = ""  # unique across processes: how the inspector tells entries apart
 
 
 class Record(NamedTuple):
@@ -144,6 +151,9 @@ class Journal:
             "response": _decode(entry.response),
             "duration_ms": round(entry.duration_ms, 3),
             "record": entry.record,
+            "id": entry.uid,
+            "response_headers": dict(line.split(": ", 1) for line in entry.response_headers.split("\n") if ": " in line),
+            "problems": entry.problems.split("\n") if entry.problems else [],
             **_truncation("body", len(entry.body), entry.body_size),
             **_truncation("response", len(entry.response), entry.response_size),
         }
@@ -166,7 +176,17 @@ def entry_for(api: str, operation: str | None, request: Request, response: Respo
         len(request.body),
         len(response.body),
         response.record,
+        "\n".join(f"{name}: {value}" for name, value in _sent_headers(response)),
+        "\n".join(response.problems),
+        _PROCESS + str(next(_NUMBERS)),
     )
+
+
+def _sent_headers(response: Response) -> list[tuple[str, str]]:
+    """The headers the pipeline chose (the HTTP layer adds the length and CORS ones)."""
+    if response.media_type is None:
+        return response.headers
+    return [("content-type", response.media_type), *response.headers]
 
 
 def _truncation(name: str, kept: int, size: int) -> dict[str, Any]:

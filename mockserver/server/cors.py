@@ -32,7 +32,7 @@ class Cors:
         allow = self.allowed(origin)
         if allow is None:
             reason = f"preflight from {origin} refused: not in --cors-origin (add it: --cors-origin {','.join(sorted(self._origins | {origin}))})"
-            return Response(403, media_type=None, reason=reason)
+            return Response(403, media_type=None, problems=(reason,))
         requested = _header(scope, b"access-control-request-headers")
         headers = ALLOWED_HEADERS + (f", {requested}" if requested else "")
         return Response(

@@ -87,7 +87,12 @@ class Response:
     parsed: Any = None
     delay_ms: float = 0.0
     record: str | None = None  # the id of the stored object the answer read or wrote
-    reason: str | None = None  # why a request was refused, for the access log (its first problem)
+    problems: tuple[str, ...] = ()  # why a request was refused: the journal keeps all, the log the first
+
+    @property
+    def reason(self) -> str | None:
+        """The first problem, for the access log line."""
+        return self.problems[0] if self.problems else None
 
 
 def request_head(scope: Scope) -> Request:

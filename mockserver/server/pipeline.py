@@ -210,7 +210,7 @@ class MockedApi:
             return replace(cached, headers=list(cached.headers))
         before = self.faker.calls
         response = self._error(op, status, problem, list(headers or []), request, accept)
-        response.reason = problem.items[0].as_text() if problem.items else problem.message
+        response.problems = tuple(item.as_text() for item in problem.items) or (problem.message,)
         if self.faker.calls == before and response.status == status:
             self._errors.remember(key, response)
             return replace(response, headers=list(response.headers))
@@ -298,7 +298,7 @@ def _dict(value: Any) -> dict[str, Any] | None:
 
 def mock_error(message: str) -> Response:
     """A problem with the mock-level request (not the API call): clearly the mock speaking."""
-    return Response(400, dump({"mockserver_error": message}), JSON, [(MOCK_ERROR_HEADER, message)], reason=message)
+    return Response(400, dump({"mockserver_error": message}), JSON, [(MOCK_ERROR_HEADER, message)], problems=(message,))
 
 
 def resources_of(api: Api, faker: SchemaFaker, id_names: frozenset[str]) -> ResourceMap:

@@ -165,5 +165,8 @@ class MemoryStore:
     def claim_seeding(self) -> bool:
         return True
 
+    def collections(self, api: str) -> dict[str, int]:
+        return {key: len(c.items) for key, c in self._collections.items() if c.items and api_of(key) == api}
+
     def stats(self) -> dict[str, dict[str, int]]:
         return {api: {"records": len(ages), "evicted": self._evicted[api]} for api, ages in self._ages.items()}

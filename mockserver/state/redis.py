@@ -107,6 +107,15 @@ class RedisStore:
     def claim_seeding(self) -> bool:
         return bool(self._redis.set(PREFIX + "seeded", 1, nx=True))
 
+    def collections(self, api: str) -> dict[str, int]:
+        prefix = PREFIX + "obj:"
+        found = {}
+        for name in self._redis.scan_iter(prefix + api + SEPARATOR + "*", count=1000):
+            key = name.decode()[len(prefix):]
+            if api_of(key) == api and not key.endswith((SEPARATOR + "created", SEPARATOR + "written")):
+                found[key] = self._redis.hlen(name)
+        return {key: n for key, n in found.items() if n}
+
     def stats(self) -> dict[str, dict[str, int]]:
         evicted = {k.decode(): int(v) for k, v in self._redis.hgetall(PREFIX + "evicted").items()}
         counts = {k.decode()[len(PREFIX + "age:") :]: self._redis.zcard(k) for k in self._redis.scan_iter(PREFIX + "age:*")}

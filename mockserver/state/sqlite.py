@@ -92,6 +92,9 @@ class SqliteStore:
     def claim_seeding(self) -> bool:
         return self._db.execute("INSERT OR IGNORE INTO seeded VALUES (1)").rowcount == 1
 
+    def collections(self, api: str) -> dict[str, int]:
+        return dict(self._db.execute("SELECT ckey, COUNT(*) FROM objects WHERE api = ? GROUP BY ckey", (api,)).fetchall())
+
     def stats(self) -> dict[str, dict[str, int]]:
         counts = dict(self._db.execute("SELECT api, COUNT(*) FROM objects GROUP BY api").fetchall())
         evicted = dict(self._db.execute("SELECT api, n FROM evicted").fetchall())

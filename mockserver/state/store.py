@@ -58,6 +58,11 @@ class Store(Protocol):
         """Per API: how many objects are stored and how many were evicted (`/__admin/health`)."""
         ...
 
+    def collections(self, api: str) -> dict[str, int]:
+        """`api`'s non-empty collections (their keys) and how many objects each holds: what
+        the inspector lists, scoped collections included."""
+        ...
+
     def claim_seeding(self) -> bool:
         """Whether this process should store the initial data: always for a private store;
         for a shared one, only the first process to ask since the last `clear`."""
@@ -71,6 +76,12 @@ def key(api: str, collection: str, scope: Iterable[str] = ()) -> str:
 
 def api_of(collection_key: str) -> str:
     return collection_key.split(SEPARATOR, 1)[0]
+
+
+def split(collection_key: str) -> tuple[str, str, tuple[str, ...]]:
+    """`key`'s parts: the API, the collection template and the scope values."""
+    api, collection, *scope = collection_key.split(SEPARATOR)
+    return api, collection, tuple(scope)
 
 
 def text(value: Any) -> str:
