@@ -2,10 +2,13 @@
 
 | endpoint | answer |
 |---|---|
+| GET /__admin/ | the request inspector (a page; `mockserver/web/`) |
+| GET /__admin/ui/, /__admin/openapi.json | this API's own document and its Swagger UI |
 | GET /__admin/health | the loaded APIs |
 | GET /__admin/requests?api=&method=&path=&status=&limit= | the journal, oldest first |
 | DELETE /__admin/requests | empty the journal |
 | GET /__admin/records?api=&user_id= | objects created by successful creates |
+| GET /__admin/collections | every non-empty stored collection, with its concrete path and size |
 | GET /__admin/records/<api>?path= | the objects a collection stores |
 | POST /__admin/records/<api>?path= | store the objects in the body (one, or a list) |
 | POST /__admin/reset | empty journal and records, restart seeded streams, restore initial data |
@@ -16,6 +19,7 @@ from __future__ import annotations
 import hmac
 import html
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from .. import jsonio
@@ -23,11 +27,19 @@ from .. import jsonio
 from .http import Request, Response
 from ..journal.memory import Journal
 from ..spec import Api
+from ..spec.model import own_prefix
 from ..state import seeding
-from ..state.store import Query, key
+from ..state.store import Query, key, split
 from .pipeline import Pipeline
 
 ADMIN_PREFIX = "/__admin"
+WEB = Path(__file__).resolve().parent.parent / "web"
+# The inspector's files, by the path under /__admin/ that serves them.
+_PAGES = {
+    "/": ("inspector.html", "text/html; charset=utf-8"),
+    "/static/inspector.js": ("inspector.js", "text/javascript; charset=utf-8"),
+    "/static/inspector.css": ("inspector.css", "text/css; charset=utf-8"),
+}
 
 
 @dataclass(frozen=True)
@@ -63,11 +75,12 @@ class Guard:
 
 
 class Admin:
-    def __init__(self, apis: list[Api], journal: Journal, pipeline: Pipeline, guard: Guard) -> None:
+    def __init__(self, apis: list[Api], journal: Journal, pipeline: Pipeline, guard: Guard, tokens: frozenset[str] = frozenset()) -> None:
         self.apis = apis
         self.journal = journal
         self.pipeline = pipeline
         self.guard = guard
+        self.tokens = tokens
 
     def reset(self) -> None:
         """Empty the journal, restart seeded streams, restore the initial data."""
@@ -75,9 +88,14 @@ class Admin:
         self.pipeline.reset()
         self.pipeline.restore()
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: Request, own: Api | None = None) -> Response:
+        """An admin request, or the index page (`/`; on an API's own port, `own`'s only)."""
         if request.path == "/":
-            return index(self.apis) if request.method in ("GET", "HEAD") else _json(405, {"detail": "Method Not Allowed"})
+            if request.method not in ("GET", "HEAD"):
+                return _json(405, {"detail": "Method Not Allowed"})
+            return index([own], self.tokens, own_port=True) if own is not None else index(self.apis, self.tokens)
+        if request.path == ADMIN_PREFIX:
+            return Response(308, media_type=None, headers=[("Location", ADMIN_PREFIX + "/")])
         if not self.guard.allows(request):
             why = "requires Authorization: Bearer <--admin-token>" if self.guard.token else "is only served on a loopback address unless --admin-token is set"
             return _json(403, {"detail": f"{ADMIN_PREFIX} {why}"})
@@ -87,6 +105,10 @@ class Admin:
         route = (request.method, request.path[len(ADMIN_PREFIX):])
         query = dict(parse_qsl(request.query_string))
         try:
+            if route[0] in ("GET", "HEAD") and route[1] in _PAGES:
+                return _page(*_PAGES[route[1]])
+            if route == ("GET", "/collections"):
+                return _json(200, self._collections())
             if route == ("GET", "/health"):
                 return _json(200, health(self.apis, self.pipeline))
             if route == ("GET", "/requests"):
@@ -109,11 +131,22 @@ class Admin:
                 return self._stored(request, route[1][len("/records/"):], query.get("path"))
         except ValueError as exc:
             return _json(400, {"detail": f"invalid query parameter: {exc}"})
-        known = {"/health", "/requests", "/records", "/reset"}
+        known = {"/health", "/requests", "/records", "/reset", "/collections", *_PAGES}
         if route[1] in known:
             return _json(405, {"detail": "Method Not Allowed"})
         return _json(404, {"detail": "Not Found"})
 
+    def _collections(self) -> dict:
+        """Every non-empty collection of every API, with the path that lists it."""
+        store = self.pipeline.store
+        found = []
+        for api in self.apis:
+            for collection_key, count in sorted((store.collections(api.name) if store is not None else {}).items()):
+                _, template, scope = split(collection_key)
+                values = iter(scope)
+                path = "/".join(next(values, part) if part.startswith("{") else part for part in template.split("/"))
+                found.append({"api": api.name, "path": path, "template": template, "count": count})
+        return {"stateful": store is not None, "collections": found}
 
     def _stored(self, request: Request, name: str, path: str | None) -> Response:
         """`POST /__admin/records/<api>?path=/memories` stores the objects in the body (one or
@@ -162,27 +195,45 @@ def health(apis: list[Api], pipeline: Pipeline) -> dict:
     }
 
 
-def index(apis: list[Api]) -> Response:
-    """A small page linking each API's Swagger UI and document."""
+def index(apis: list[Api], tokens: frozenset[str], own_port: bool = False) -> Response:
+    """The page a person opens first: each API's Swagger UI and document, the credential that
+    works, and the inspector. On an API's own port (`own_port`) its paths have no mount prefix."""
     rows = "\n".join(
         f"<tr><td>{html.escape(api.name)}</td><td>{html.escape(api.title)}</td>"
-        f"<td><code>{html.escape(api.base_path)}</code></td>"
-        f'<td><a href="{html.escape(api.base_path)}/ui/">Swagger UI</a></td>'
-        f'<td><a href="{html.escape(api.base_path)}/openapi.json">openapi.json</a></td></tr>'
+        f"<td><code>{html.escape(shown)}</code></td>"
+        f'<td><a href="{html.escape(docs)}/ui/">Swagger UI</a></td>'
+        f'<td><a href="{html.escape(docs)}/openapi.json">openapi.json</a></td></tr>'
         for api in apis
+        for docs, shown in [("", api.base_path[len(own_prefix(api)):] or "/") if own_port else (api.base_path, api.base_path)]
+    )
+    shown = ", ".join(f"<code>{html.escape(token)}</code>" for token in sorted(tokens))
+    credentials = (
+        f"<p>Credentials: every API accepts {shown} as its bearer token, API key or password "
+        "(in Swagger UI: <b>Authorize</b>, paste it, <b>Authorize</b>). More with <code>--token</code>.</p>"
+        if shown else "<p>Credentials: the tokens given with <code>--token</code> (see <code>fixtures/tokens.yaml</code>).</p>"
     )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mockserver</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2rem}}td,th{{padding:.3rem .8rem;text-align:left}}</style>
 </head><body><h1>mockserver</h1>
-<p>Contract mocks of the APIs below. Health: <a href="{ADMIN_PREFIX}/health">{ADMIN_PREFIX}/health</a>,
-journal: <a href="{ADMIN_PREFIX}/requests">{ADMIN_PREFIX}/requests</a>,
-created records: <a href="{ADMIN_PREFIX}/records">{ADMIN_PREFIX}/records</a></p>
+<p>Contract mocks of the APIs below. Watch what they receive in the
+<a href="{ADMIN_PREFIX}/">request inspector</a>.</p>
+{credentials}
 <table><tr><th>API</th><th>Title</th><th>Base path</th><th>Docs</th><th>Spec</th></tr>
 {rows}
-</table></body></html>
+</table>
+<p>Admin API (<a href="{ADMIN_PREFIX}/ui/">Swagger UI</a>): health <a href="{ADMIN_PREFIX}/health">{ADMIN_PREFIX}/health</a>,
+journal <a href="{ADMIN_PREFIX}/requests">{ADMIN_PREFIX}/requests</a>,
+created records <a href="{ADMIN_PREFIX}/records">{ADMIN_PREFIX}/records</a>.</p>
+</body></html>
 """
     return Response(200, page.encode(), "text/html; charset=utf-8")
+
+
+def _page(name: str, media_type: str) -> Response:
+    """One of the inspector's files, read at each request: they are small, and a page being
+    worked on shows its edits on reload."""
+    return Response(200, (WEB / name).read_bytes(), media_type, [("Cache-Control", "no-cache")])
 
 
 def _json(status: int, body: object) -> Response:

@@ -24,7 +24,8 @@ from ..config import FIXTURES, Settings, sqlite_file
 from ..journal.memory import Journal
 from ..problems import Problem, phrase
 from ..spec import Api
-from ..validator.security import AuthPolicy, load_tokens
+from ..spec.model import own_prefix
+from ..validator.security import AuthPolicy, fixture_tokens, load_tokens
 from . import admin
 from .cors import Cors, origin_of
 from .docs import Docs, is_docs_path
@@ -54,10 +55,10 @@ class MockServer:
         self.router = Router(apis)
         self.docs = Docs(apis, self._not_found)
         self.cors = Cors(settings.cors_origin)
-        self.admin = admin.Admin(apis, self.journal, self.pipeline, admin_guard(settings))
-        self.port_prefixes: dict[int, str] = {}
+        self.admin = admin.Admin(apis, self.journal, self.pipeline, admin_guard(settings), fixture_tokens(FIXTURES))
+        self.port_apis: dict[int, Api] = {}
         if settings.port_per_api is not None:
-            self.port_prefixes = {settings.port_per_api + i: "/" + api.name for i, api in enumerate(apis)}
+            self.port_apis = {settings.port_per_api + i: api for i, api in enumerate(apis)}
 
     def reset(self) -> None:
         """Empty the journal and records and restart seeded streams (`POST /__admin/reset`)."""
@@ -69,11 +70,11 @@ class MockServer:
             return
         if scope["type"] != "http":
             return
-        if self.port_prefixes:
-            scope = self._per_api_port(scope)
-        origin = origin_of(scope)
+        own = self.port_apis.get((scope.get("server") or ("", 0))[1]) if self.port_apis else None
         path: str = scope["path"]
-        if origin is not None and path.startswith(admin.ADMIN_PREFIX + "/"):
+        on_admin = path == admin.ADMIN_PREFIX or path.startswith(admin.ADMIN_PREFIX + "/")
+        origin = origin_of(scope)
+        if origin is not None and on_admin:
             origin = None  # the admin API grants no origin anything: a preflight gets no CORS headers
         if origin is not None:
             preflight = self.cors.preflight(scope, origin)
@@ -83,11 +84,20 @@ class MockServer:
                 await send_response(send, preflight)
                 return
             send = self.cors.wrap(send, origin)
-        if path == "/" or path.startswith(admin.ADMIN_PREFIX + "/"):
+        if on_admin and is_docs_path(path[len(admin.ADMIN_PREFIX):]):
+            await self.docs(scope, receive, send)
+            return
+        if path == "/" or on_admin:
             request = request_head(scope)
             await read_body(request, receive, self.settings.max_body)
-            await send_response(send, self.admin.handle(request), request.method)
+            await send_response(send, self.admin.handle(request, own), request.method)
             return
+        if own is not None:
+            if is_docs_path(path):
+                await self.docs.own_port(own, scope, receive, send)
+                return
+            scope = _under(own_prefix(own), scope)
+            path = scope["path"]
         base = self.router.api_of(path)
         if base is not None and is_docs_path(path[len(base):]):
             await self.docs(scope, receive, send)
@@ -143,14 +153,13 @@ class MockServer:
         """Docs middleware fallback: a docs-looking path it does not serve."""
         await self._serve(scope, receive, send)
 
-    def _per_api_port(self, scope: Scope) -> Scope:
-        """On an API's own port (`--port-per-api`), paths are that API's server paths only:
-        `/api/v1/memory-blobs` there is `/memoram/api/v1/memory-blobs` on the main port."""
-        prefix = self.port_prefixes.get((scope.get("server") or ("", 0))[1])
-        if prefix is None or scope["path"] == "/" or scope["path"].startswith(admin.ADMIN_PREFIX + "/"):
-            return scope
-        raw = scope.get("raw_path") or scope["path"].encode()
-        return {**scope, "path": prefix + scope["path"], "raw_path": prefix.encode() + raw}
+
+def _under(prefix: str, scope: Scope) -> Scope:
+    """A request to an API's own port (`--port-per-api`) as the main port sees it: the paths
+    there are the API's server paths only, so `/api/v1/memory-blobs` there is
+    `/memoram/api/v1/memory-blobs` here."""
+    raw = scope.get("raw_path") or scope["path"].encode()
+    return {**scope, "path": prefix + scope["path"], "raw_path": prefix.encode() + raw}
 
 
 def _named_backends(apis: list[Api], settings: Settings) -> tuple[Journal | None, Store | None]:

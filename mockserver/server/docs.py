@@ -22,6 +22,7 @@ class Docs:
         self._apis = apis
         self._fallback = fallback
         self._app: ASGIApp | None = None
+        self._own_ports: dict[str, ASGIApp] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._app is None:
@@ -30,7 +31,17 @@ class Docs:
             self._app = docs_app(self._apis, self._fallback)
         await self._app(scope, receive, send)
 
+    async def own_port(self, api: Api, scope: Scope, receive: Receive, send: Send) -> None:
+        """`api`'s documentation on its own port (`--port-per-api`): at `/ui/` and `/openapi.json`."""
+        app = self._own_ports.get(api.name)
+        if app is None:
+            from .swagger import docs_app
+
+            app = self._own_ports[api.name] = docs_app([api], self._fallback, own_port=True)
+        await app(scope, receive, send)
+
 
 def is_docs_path(relative: str) -> bool:
-    """Whether a path inside an API (relative to its base) is its documentation."""
+    """Whether a path inside an API (relative to its base; the admin API's too) is its
+    documentation."""
     return relative in _DOC_SUFFIXES or relative == "/ui" or relative.startswith("/ui/")

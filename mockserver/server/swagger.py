@@ -15,7 +15,13 @@ with warnings.catch_warnings():
     from connexion.options import SwaggerUIOptions
     from connexion.spec import OpenAPISpecification
 
+import yaml
+
+from ..config import FIXTURES
 from ..spec import Api
+from ..spec.model import own_prefix
+from .admin import ADMIN_PREFIX, WEB
+from .served import served_document
 
 class _LoadedSpecification(OpenAPISpecification):
     """A document `spec.loader` has already validated (3.0 or 3.1) and resolved.
@@ -25,18 +31,30 @@ class _LoadedSpecification(OpenAPISpecification):
     already ran, better, at load time, so this keeps only connexion's bookkeeping.
     """
 
-    def __init__(self, raw_spec: dict[str, Any], *, base_uri: str = "") -> None:
+    def __init__(self, raw_spec: dict[str, Any], mount: str, *, base_uri: str = "") -> None:
         self._raw_spec = raw_spec
         self._spec = {**raw_spec, "components": raw_spec.get("components") or {}}
         self._base_uri = base_uri
+        self._mount = mount
+
+    @property
+    def base_path(self) -> str:
+        return str(super().base_path)
+
+    @base_path.setter
+    def base_path(self, base_path: str) -> None:
+        """Kept as served: the document already names its mount path as its server (`/` on an
+        API's own port, where connexion would write an empty URL)."""
 
     def with_base_path(self, base_path: str) -> "_LoadedSpecification":
-        """The document as seen under `base_path`: itself when mounted there (always, unless a
-        proxy adds a root path). Connexion's version deep-copies the whole document twice per
-        request, which for a large document takes longer than the rest of the request."""
-        if [{"url": base_path}] == self._spec.get("servers"):
+        """The document as seen under `base_path`: itself when that is where it is mounted
+        (always, unless a proxy adds a root path). Connexion's version deep-copies the whole
+        document twice per request, which for a large document takes longer than the rest of
+        the request."""
+        if base_path == self._mount:
             return self
-        return _LoadedSpecification({**self._raw_spec, "servers": [{"url": base_path}]}, base_uri=self._base_uri)
+        server = base_path + str(self._spec["servers"][0]["url"])[len(self._mount):]
+        return _LoadedSpecification({**self._raw_spec, "servers": [{"url": server or "/"}]}, base_path, base_uri=self._base_uri)
 
 
 # A mock is for trying requests: the page opens ready to send them, keeps the token entered
@@ -44,10 +62,18 @@ class _LoadedSpecification(OpenAPISpecification):
 _UI_CONFIG = {"persistAuthorization": True, "tryItOutEnabled": True, "displayRequestDuration": True}
 
 
-def docs_app(apis: list[Api], fallback: ASGIApp) -> ASGIApp:
-    """Swagger UI for every API; any other path goes to `fallback`."""
+def docs_app(apis: list[Api], fallback: ASGIApp, own_port: bool = False) -> ASGIApp:
+    """Swagger UI for every API, and for the admin API; any other path goes to `fallback`.
+
+    On an API's own port (`own_port`, one API) its documentation sits at the root: `/ui/`,
+    `/openapi.json`, with `/` as the document's server."""
     docs = SwaggerUIMiddleware(fallback)
     options = SwaggerUIOptions(swagger_ui_config=_UI_CONFIG)
     for api in apis:
-        docs.add_api(_LoadedSpecification(api.mounted_document), base_path=api.base_path, swagger_ui_options=options)
+        mount = "" if own_port else api.base_path
+        server = (api.base_path[len(own_prefix(api)):] or "/") if own_port else api.base_path
+        docs.add_api(_LoadedSpecification(served_document(api, FIXTURES, server), mount), base_path=mount, swagger_ui_options=options)
+    if not own_port:
+        admin = yaml.safe_load((WEB / "admin.yaml").read_text(encoding="utf-8"))
+        docs.add_api(_LoadedSpecification(admin, ADMIN_PREFIX), base_path=ADMIN_PREFIX, swagger_ui_options=options)
     return docs

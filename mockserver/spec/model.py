@@ -113,6 +113,12 @@ class Operation:
         return body if isinstance(body, Mapping) else None
 
 
+def own_prefix(api: "Api") -> str:
+    """What an API's own port (`--port-per-api`) leaves out of its paths: the mount name
+    (`/memoram`), keeping the document's server path (`/api/v1`)."""
+    return "/" + api.name
+
+
 @dataclass(frozen=True)
 class Api:
     """One OpenAPI document mounted under `/<name>` plus the path of its first server URL."""

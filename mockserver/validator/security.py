@@ -35,13 +35,18 @@ class AuthPolicy:
         return self.mode == "any" or credential in self.tokens
 
 
+def fixture_tokens(fixtures: Path) -> frozenset[str]:
+    """The test tokens of `fixtures/tokens.yaml`: public by design, so the index page shows them."""
+    file = fixtures / "tokens.yaml"
+    if not file.is_file():
+        return frozenset()
+    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    return frozenset(str(t) for t in data.get("tokens") or [])
+
+
 def load_tokens(fixtures: Path, extra: Iterable[str] = ()) -> frozenset[str]:
     """Tokens from `fixtures/tokens.yaml`, `MOCKSERVER_TOKENS` (comma-separated) and `--token`."""
-    tokens: set[str] = set()
-    file = fixtures / "tokens.yaml"
-    if file.is_file():
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        tokens.update(str(t) for t in data.get("tokens") or [])
+    tokens: set[str] = set(fixture_tokens(fixtures))
     tokens.update(t.strip() for t in os.environ.get(ENV_TOKENS, "").split(",") if t.strip())
     tokens.update(extra)
     return frozenset(tokens)
