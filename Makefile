@@ -15,8 +15,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# Edits to the documents are served at once (--watch).
 run: $(VENV)/.installed
-	$(BIN)/mockserver serve --host $(HOST) --port $(PORT)
+	$(BIN)/mockserver serve --host $(HOST) --port $(PORT) --watch
 
 # One worker per core, a test file per worker: the corpus fuzzing waits on its server most of
 # the time, so it runs beside the rest of the suite instead of after it.

@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SIZE",
         help="largest request body accepted, in bytes or with a K/M/G suffix; larger ones get 413 (default: 10M)",
     )
+    serve.add_argument(
+        "--watch",
+        action="store_true",
+        help="reload documents when they change (edit, add, remove) without a restart; a broken edit keeps the previous version serving",
+    )
     serve.add_argument("--stateless", action="store_true", help="invent every answer per request: nothing created is stored or read back")
     serve.add_argument(
         "--state",
@@ -185,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stateless=args.stateless,
         state=args.state,
         max_records=args.max_records,
+        watch=args.watch,
         **({"data": args.data} if args.data is not None else {}),
     )
     from .server.run import serve

@@ -64,4 +64,5 @@ class Settings:
     stateless: bool = False
     state: str | None = None  # None: in this process (SQLite across --workers); sqlite:///FILE; redis://HOST:PORT/DB
     max_records: int = 100_000
+    watch: bool = False
     data: Path | None = field(default_factory=lambda: default_data())

@@ -84,6 +84,10 @@ class Journal:
     def append(self, entry: Entry) -> None:
         self._entries.append(entry)
 
+    def mask_also(self, secret_names: Iterable[str]) -> None:
+        """Mask these header and query names too (an API added by hot reload)."""
+        self._secret = self._secret | {name.lower() for name in secret_names}
+
     def add_record(self, record: Record) -> None:
         self._records.append(record)
 

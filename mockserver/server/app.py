@@ -32,6 +32,7 @@ from .docs import Docs, is_docs_path
 from .http import BodyTooLarge, Request, Response, read_body, request_head, send_response
 from ..state.memory import MemoryStore
 from ..state.store import Store
+from .reload import Watcher
 from .pipeline import MOCK_ERROR_HEADER, MockedApi, Pipeline, plain_error
 from .routing import Router
 
@@ -64,9 +65,23 @@ class MockServer:
         """Empty the journal and records and restart seeded streams (`POST /__admin/reset`)."""
         self.admin.reset()
 
+    def reload(self, apis: list[Api]) -> None:
+        """Serve `apis` instead (`--watch`), switched between two requests: the journal, the
+        stored records and the runtime of every API whose `Api` object is unchanged stay; a
+        request already under way finishes with the version it started with. An API's own
+        port (`--port-per-api`) stays with its name; an added API has none."""
+        self.pipeline.replace(apis)
+        self.router = Router(apis)
+        self.docs = Docs(apis, self._not_found)
+        self.admin.apis = apis
+        self.apis = apis
+        self.journal.mask_also(credential_names(apis))
+        ports = {api.name: port for port, api in self.port_apis.items()}
+        self.port_apis = {ports[api.name]: api for api in apis if api.name in ports}
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await self._lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
@@ -149,6 +164,28 @@ class MockServer:
         except Exception:  # even the error style failed: say so plainly
             return plain_error(500, phrase(500), headers)
 
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """Start-up: freeze what was built; with `--watch`, watch the documents until shutdown."""
+        watcher: Watcher | None = None
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                # Everything built so far (modules, documents, compiled validators) lives as
+                # long as the process. Moving it out of the collector's reach keeps full
+                # collections from re-scanning it under load: the p99 of a mixed valid/invalid
+                # load fell from about 50 ms to about 13 ms (bench/compare's workload).
+                gc.collect()
+                gc.freeze()
+                if self.settings.watch:
+                    watcher = Watcher(self, self.settings.specs, self.settings.strict)
+                    watcher.start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if watcher is not None:
+                    await watcher.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
     async def _not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Docs middleware fallback: a docs-looking path it does not serve."""
         await self._serve(scope, receive, send)
@@ -202,19 +239,3 @@ def credential_names(apis: list[Api]) -> set[str]:
         for scheme in api.security_schemes.values()
         if scheme.get("type") == "apiKey" and scheme.get("name")
     }
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            # Everything built so far (modules, documents, compiled validators) lives as long as
-            # the process. Moving it out of the collector's reach keeps full collections from
-            # re-scanning it under load: the p99 of a mixed valid/invalid load fell from about
-            # 50 ms to about 13 ms (bench/compare's workload).
-            gc.collect()
-            gc.freeze()
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

@@ -325,6 +325,8 @@ class Pipeline:
     """Every API's runtime, found by base path, plus the record stage."""
 
     def __init__(self, apis: list[Api], settings: Settings, policy: AuthPolicy, journal: Journal, store: Store | None = None) -> None:
+        self._settings = settings
+        self._policy = policy
         self.apis = {api.base_path: MockedApi(api, settings, policy, journal, store) for api in apis}
         self.store = store
         self.data = settings.data
@@ -357,6 +359,22 @@ class Pipeline:
         if self.store is not None:
             self.store.clear()
             self.seed()
+
+    def replace(self, apis: list[Api]) -> None:
+        """Serve `apis` from now on (hot reload). An API whose `Api` object is unchanged keeps
+        its runtime (random streams, remembered answers, deleted ids); a new or changed one
+        gets a fresh runtime over the same store, and a new one its initial data."""
+        current = {mocked.api.name: mocked for mocked in self.apis.values()}
+        replaced: dict[str, MockedApi] = {}
+        for api in apis:
+            kept = current.get(api.name)
+            if kept is not None and kept.api is api:
+                replaced[api.base_path] = kept
+                continue
+            mocked = replaced[api.base_path] = MockedApi(api, self._settings, self._policy, self.journal, self.store)
+            if kept is None and self.store is not None:
+                seeding.load(api.name, mocked.resources, self.store, self.data, mocked.streams.uuid4)
+        self.apis = replaced
 
     def seed(self) -> None:
         """Store the initial data, unless another process sharing the store already did."""

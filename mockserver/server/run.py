@@ -62,7 +62,9 @@ def announcement(apis: list[Api], settings: Settings, port: int) -> str:
         for index, api in enumerate(apis):
             served = api.base_path[len(api.name) + 1 :]
             lines.append(f"  {api.name.ljust(width)}  http://{shown}:{settings.port_per_api + index}{served}")
-    lines.append(f"  index: {root}/   health: {root}/__admin/health   journal: {root}/__admin/requests")
+    lines.append(f"  index: {root}/   inspector: {root}/__admin/   health: {root}/__admin/health")
+    if settings.watch:
+        lines.append(f"  watching {settings.specs} for changes (--watch)")
     if not is_loopback(settings.host):
         if settings.admin_token:
             lines.append("  /__admin/* requires 'Authorization: Bearer <--admin-token>' (not a loopback bind)")

@@ -53,15 +53,39 @@ def discover(directory: Path) -> list[tuple[str, Path]]:
 def load_directory(directory: Path, strict: bool = False) -> list[Api]:
     """Load every document of a specs directory, in name order. Files that other documents of
     the directory reference (shared schemas, split-out paths) are parts, not APIs."""
-    candidates = [(name, path, read_text(path)) for name, path in discover(directory)]
-    parsed = [(name, path, text, parse(path, text)) for name, path, text in candidates]
-    roots = [entry for entry in parsed if _is_openapi(entry[3])]
-    apis = [load_api(path, strict, name=name, text=text, raw=raw) for name, path, text, raw in roots]
+    apis, failures = load_each(directory, strict)
+    if failures:
+        raise failures[0][1]
+    return apis
+
+
+def load_each(directory: Path, strict: bool = False) -> tuple[list[Api], list[tuple[str | None, SpecError]]]:
+    """Like `load_directory`, but a document that fails does not stop the others: its
+    problem is returned with its API name (`None` for a file that is no API's document), so
+    hot reload can keep serving the previous version of that one API."""
+    failures: list[tuple[str | None, SpecError]] = []
+    parsed = []
+    for name, path in discover(directory):
+        try:
+            text = read_text(path)
+            parsed.append((name, path, text, parse(path, text)))
+        except SpecError as exc:
+            failures.append((name, exc))
+    apis = []
+    for name, path, text, raw in parsed:
+        if _is_openapi(raw):
+            try:
+                apis.append(load_api(path, strict, name=name, text=text, raw=raw))
+            except SpecError as exc:
+                failures.append((name, exc))
     parts = {file for api in apis for file in api.files}
     for name, path, _text, raw in parsed:
         if not _is_openapi(raw) and path.resolve() not in parts:
-            _openapi_version(path, raw)  # raises: a stray file is refused, not silently skipped
-    return apis
+            try:
+                _openapi_version(path, raw)  # raises: a stray file is refused, not silently skipped
+            except SpecError as exc:
+                failures.append((None, exc))
+    return apis, failures
 
 
 def load_api(path: Path, strict: bool = False, *, name: str | None = None, text: str | None = None, raw: Any = None) -> Api:
