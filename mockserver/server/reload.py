@@ -60,14 +60,12 @@ class Watcher:
         previous version serving (and says why), the others are reloaded regardless."""
         try:
             loaded, failures = await asyncio.to_thread(load_each, self._specs, self._strict)
-        except SpecError as exc:  # the directory itself: gone, or empty
-            failures, loaded = [(None, exc)], None
-        for _name, exc in failures:
-            sys.stderr.write(f"mockserver: {exc}\n" + "".join(f"  {line}\n" for line in exc.details))
-        current = self._server.apis
-        if loaded is None:
-            sys.stderr.write("mockserver: still serving the previous version of every API\n")
+        except SpecError as unusable:  # the directory itself: gone, or empty
+            sys.stderr.write(f"mockserver: {unusable}\nmockserver: still serving the previous version of every API\n")
             return
+        for _name, problem in failures:
+            sys.stderr.write(f"mockserver: {problem}\n" + "".join(f"  {line}\n" for line in problem.details))
+        current = self._server.apis
         failed = {name for name, _ in failures if name is not None}
         apis = merged(current, loaded, changed, failed)
         kept = sorted(failed & {api.name for api in current})
@@ -78,7 +76,7 @@ class Watcher:
             sys.stderr.write(f"mockserver: reloaded {self._specs}: {summary(current, apis)}\n")
 
 
-def merged(current: list[Api], loaded: list[Api], changed: set[Path], failed: set[str] = frozenset()) -> list[Api]:
+def merged(current: list[Api], loaded: list[Api], changed: set[Path], failed: frozenset[str] | set[str] = frozenset()) -> list[Api]:
     """`loaded`, with the `Api` of every document none of whose files changed taken from
     `current` instead (the same object: its runtime is kept), and the current `Api` of every
     document that `failed` to load again."""
