@@ -92,14 +92,15 @@ def test_an_api_port_serves_only_that_api(ports: tuple[int, int, str]) -> None:
 
 @pytest.mark.parametrize(("offset", "vendor", "server"), [(0, "agno", "/"), (1, "memoram", "/api/v1"), (4, "omi", "/")])
 def test_an_api_port_serves_its_docs_with_its_own_paths(ports: tuple[int, int, str], offset: int, vendor: str, server: str) -> None:
-    """Swagger UI there loads `/openapi.json` of that port, whose server is the port's path."""
+    """Swagger UI there loads its copy of the document from that port, and the document names
+    the port's own path as its server."""
     _, per_api, _ = ports
     root = f"http://127.0.0.1:{per_api + offset}"
     page = httpx.get(f"{root}/ui/")
     assert page.status_code == 200 and "swagger-ui" in page.text
-    assert '"/openapi.json"' in page.text  # the document URL the page fetches
-    document = httpx.get(f"{root}/openapi.json").json()
-    assert document["servers"] == [{"url": server}]
+    assert '"/ui/openapi.json"' in page.text  # the document URL the page fetches
+    for copy in ("/openapi.json", "/ui/openapi.json"):
+        assert httpx.get(f"{root}{copy}").json()["servers"] == [{"url": server}]
     index = httpx.get(f"{root}/")
     assert index.status_code == 200
     assert index.text.count("<tr><td>") == 1 and f"<td>{vendor}</td>" in index.text

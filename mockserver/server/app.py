@@ -28,7 +28,7 @@ from ..spec.model import own_prefix
 from ..validator.security import AuthPolicy, fixture_tokens, load_tokens
 from . import admin
 from .cors import Cors, origin_of
-from .docs import Docs, is_docs_path
+from .docs import Docs, is_docs_path, is_document_path
 from .http import BodyTooLarge, Request, Response, read_body, request_head, send_response
 from ..state.memory import MemoryStore
 from ..state.store import Store
@@ -108,6 +108,9 @@ class MockServer:
             await send_response(send, self.admin.handle(request, own), request.method)
             return
         if own is not None:
+            if is_document_path(path) and scope["method"] in ("GET", "HEAD"):
+                await send_response(send, self.docs.document(own, path, own_port=True), scope["method"])
+                return
             if is_docs_path(path):
                 await self.docs.own_port(own, scope, receive, send)
                 return
@@ -115,6 +118,10 @@ class MockServer:
             path = scope["path"]
         base = self.router.api_of(path)
         if base is not None and is_docs_path(path[len(base):]):
+            mocked = self.pipeline.api_for_path(path)
+            if mocked is not None and is_document_path(path[len(base):]) and scope["method"] in ("GET", "HEAD"):
+                await send_response(send, self.docs.document(mocked.api, path[len(base):]), scope["method"])
+                return
             await self.docs(scope, receive, send)
             return
         await self._serve(scope, receive, send)

@@ -1,5 +1,7 @@
-"""The copy of a document that Swagger UI shows: the document as loaded, plus what lets a person
-try it at once. `specs/` is never touched, and validation keeps using the document itself.
+"""The documents served over HTTP: `<base>/openapi.json` (and `.yaml`) is the document itself
+with the mock as its server — the contract, what a client's schemathesis run fuzzes — and
+`<base>/ui/openapi.json` is the copy Swagger UI shows: the document plus what lets a person try
+it at once. `specs/` is never touched, and validation keeps using the document itself.
 
 - **Realistic request bodies**: the bodies in `fixtures/requests/<api>.json` (and any
   `fixtures/requests/<api>/<name>.json`) become named examples of every JSON request body whose
@@ -20,13 +22,25 @@ from typing import Any
 from jsonschema_path import SchemaPath
 
 from ..spec import Api
-from ..spec.model import SEPARATOR, Operation
+from ..spec.model import SEPARATOR, Operation, own_prefix
 from ..validator.schema import SchemaCheck, factories
 
+UI_DOCUMENT = "/ui/openapi.json"  # the page's copy, relative to an API's base
 PREFER_DESCRIPTION = (
     "mockserver: which answer to give (sent as the `Prefer` header; empty for the usual one). "
     "`code=N` a declared status, `example=NAME` a named example, `dynamic=true` generated data."
 )
+
+
+def server_url(api: Api, own_port: bool) -> str:
+    """Where `api`'s paths start: its mount path, or on its own port (`--port-per-api`) the
+    document's own server path (`/api/v1`), `/` when that is empty."""
+    return (api.base_path[len(own_prefix(api)):] or "/") if own_port else api.base_path
+
+
+def contract(api: Api, server: str) -> dict[str, Any]:
+    """`api`'s document with `server` as its only server: nothing added."""
+    return {**api.document, "servers": [{"url": server}]}
 
 
 def served_document(api: Api, fixtures: Path, server: str) -> dict[str, Any]:

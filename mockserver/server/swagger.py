@@ -19,9 +19,8 @@ import yaml
 
 from ..config import FIXTURES
 from ..spec import Api
-from ..spec.model import own_prefix
 from .admin import ADMIN_PREFIX, WEB
-from .served import served_document
+from .served import UI_DOCUMENT, served_document, server_url
 
 class _LoadedSpecification(OpenAPISpecification):
     """A document `spec.loader` has already validated (3.0 or 3.1) and resolved.
@@ -68,12 +67,15 @@ def docs_app(apis: list[Api], fallback: ASGIApp, own_port: bool = False) -> ASGI
     On an API's own port (`own_port`, one API) its documentation sits at the root: `/ui/`,
     `/openapi.json`, with `/` as the document's server."""
     docs = SwaggerUIMiddleware(fallback)
-    options = SwaggerUIOptions(swagger_ui_config=_UI_CONFIG)
+    # The page's copy has additions (see `served`) a fuzzer must not see: it lives beside the
+    # page, and `<base>/openapi.json` stays the document itself (served by `Docs`).
+    options = SwaggerUIOptions(swagger_ui_config=_UI_CONFIG, spec_path=UI_DOCUMENT)
     for api in apis:
         mount = "" if own_port else api.base_path
-        server = (api.base_path[len(own_prefix(api)):] or "/") if own_port else api.base_path
-        docs.add_api(_LoadedSpecification(served_document(api, FIXTURES, server), mount), base_path=mount, swagger_ui_options=options)
+        document = served_document(api, FIXTURES, server_url(api, own_port))
+        docs.add_api(_LoadedSpecification(document, mount), base_path=mount, swagger_ui_options=options)
     if not own_port:
         admin = yaml.safe_load((WEB / "admin.yaml").read_text(encoding="utf-8"))
-        docs.add_api(_LoadedSpecification(admin, ADMIN_PREFIX), base_path=ADMIN_PREFIX, swagger_ui_options=options)
+        admin_options = SwaggerUIOptions(swagger_ui_config=_UI_CONFIG)
+        docs.add_api(_LoadedSpecification(admin, ADMIN_PREFIX), base_path=ADMIN_PREFIX, swagger_ui_options=admin_options)
     return docs
