@@ -18,6 +18,7 @@ from .config import Settings, default_specs
 from .mocker.faults import Chaos, parse_latency, parse_rate
 from .spec.gaps import spec_gaps
 from .spec import Api, SpecError, load_directory, placed_nits
+from .vendor.forward import UpstreamError, parse_upstream
 
 EXIT_SPEC_ERROR = 2
 
@@ -81,6 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-records", type=_positive, default=100_000, metavar="N", help="stored objects per API; the oldest is evicted beyond this (default: %(default)s)")
     serve.add_argument("--data", type=Path, metavar="DIR", help="initial data: DIR/<api>/*.json seeds collections at start and on reset (default: ./fixtures/data if present)")
     serve.add_argument(
+        "--upstream",
+        type=_upstream,
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="validating proxy: forward API NAME's requests to the real vendor at URL (its server URL), answer what it answers, and report how both sides depart from the document (repeatable)",
+    )
+    serve.add_argument("--upstream-timeout", type=_seconds, default=30.0, metavar="S", help="seconds to wait for an upstream's answer before a 504 (default: 30)")
+    serve.add_argument("--record", type=Path, metavar="DIR", help="write every exchange to DIR/<api>/NNNN-METHOD-operation-STATUS.json (credentials masked), for review, drift and learn")
+    serve.add_argument(
         "--auth",
         choices=MODES,
         default="tokens",
@@ -109,6 +120,23 @@ def _add_specs_option(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="directory of *.yaml, *.yml, *.json OpenAPI 3.0/3.1 documents (default: ./specs if present, else the five bundled vendor specs)",
     )
+
+
+def _upstream(text: str) -> tuple[str, str]:
+    try:
+        return parse_upstream(text)
+    except UpstreamError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds such as 30 or 2.5, not {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 3600 seconds")
+    return value
 
 
 def _latency(text: str) -> tuple[float, float]:
@@ -169,6 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         print(check_report(apis))
         return 0
+    names = {api.name for api in apis}
+    unknown = [name for name, _ in args.upstream if name not in names]
+    if unknown:
+        print(f"mockserver: --upstream {unknown[0]}: no such API (serving: {', '.join(sorted(names))})", file=sys.stderr)
+        return EXIT_SPEC_ERROR
     _warn_about_nits_in_background(apis)
     settings = Settings(
         specs=specs,
@@ -191,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         state=args.state,
         max_records=args.max_records,
         watch=args.watch,
+        upstreams=dict(args.upstream),
+        upstream_timeout=args.upstream_timeout,
+        record=args.record,
         **({"data": args.data} if args.data is not None else {}),
     )
     from .server.run import serve

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,4 +66,7 @@ class Settings:
     state: str | None = None  # None: in this process (SQLite across --workers); sqlite:///FILE; redis://HOST:PORT/DB
     max_records: int = 100_000
     watch: bool = False
+    upstreams: Mapping[str, str] = field(default_factory=dict)  # API name → the real vendor's URL (`--upstream`)
+    upstream_timeout: float = 30.0
+    record: Path | None = None  # `--record DIR`: every exchange as a file
     data: Path | None = field(default_factory=lambda: default_data())

@@ -18,6 +18,8 @@ KINDS: dict[str, tuple[int, str]] = {
     "too_large": (413, "PAYLOAD_TOO_LARGE"),
     "unsupported_media_type": (415, "UNSUPPORTED_MEDIA_TYPE"),
     "server": (500, "INTERNAL_SERVER_ERROR"),
+    "bad_gateway": (502, "BAD_GATEWAY"),
+    "gateway_timeout": (504, "GATEWAY_TIMEOUT"),
 }
 _BY_STATUS = {status: kind for kind, (status, _code) in KINDS.items()}
 

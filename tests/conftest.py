@@ -109,3 +109,30 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
     process.terminate()
     process.wait(10)
+
+
+AGNO_PYTHON = ROOT / ".venv-agno" / "bin" / "python"
+
+
+@pytest.fixture(scope="module")
+def agentos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Agno AgentOS on a free loopback port (the pinned `agno` in `.venv-agno`, which
+    `make test` builds; bearer key `test-token`, a fresh SQLite database); its root URL."""
+    assert AGNO_PYTHON.exists(), "the real AgentOS lives in .venv-agno: run `make test` (it creates it)"
+    port = free_port()
+    database = tmp_path_factory.mktemp("agno") / "agno.db"
+    process = subprocess.Popen([str(AGNO_PYTHON), str(ROOT / "tests" / "vendors" / "agentos.py"), str(port), str(database)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    root = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            httpx.get(root + "/health", timeout=1)
+            break
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise AssertionError("AgentOS did not start: " + (process.stderr.read().decode() if process.stderr else ""))
+            time.sleep(0.2)
+    yield root
+    process.terminate()
+    process.wait(10)

@@ -8,45 +8,18 @@ server's own."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
 import pytest
 
-from conftest import free_port
 from mockserver.config import Settings
 from mockserver.testing.thread import ServerThread
 
 ROOT = Path(__file__).resolve().parent.parent
-AGNO_PYTHON = ROOT / ".venv-agno" / "bin" / "python"
 AUTH = {"Authorization": "Bearer test-token"}
 _VOLATILE = ("memory_id", "updated_at")
-
-
-@pytest.fixture(scope="module")
-def vendor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real AgentOS on a free loopback port."""
-    assert AGNO_PYTHON.exists(), "the real AgentOS lives in .venv-agno: run `make test` (it creates it)"
-    port = free_port()
-    database = tmp_path_factory.mktemp("agno") / "agno.db"
-    process = subprocess.Popen([str(AGNO_PYTHON), str(ROOT / "tests" / "vendors" / "agentos.py"), str(port), str(database)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            httpx.get(root + "/health", timeout=1)
-            break
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError("AgentOS did not start: " + (process.stderr.read().decode() if process.stderr else ""))
-            time.sleep(0.2)
-    yield root
-    process.terminate()
-    process.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +69,8 @@ def _stable(body: Any) -> Any:
     return body
 
 
-def test_the_mock_answers_the_crud_flow_as_the_real_agentos_does(vendor: str, mock: str) -> None:
-    real, ours = _sequence(vendor), _sequence(mock)
+def test_the_mock_answers_the_crud_flow_as_the_real_agentos_does(agentos: str, mock: str) -> None:
+    real, ours = _sequence(agentos), _sequence(mock)
     assert [(name, status) for name, status, _ in ours] == [(name, status) for name, status, _ in real]
     for (name, _, real_body), (_, _, our_body) in zip(real, ours):
         assert our_body == real_body, name

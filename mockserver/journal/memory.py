@@ -52,6 +52,7 @@ class Entry(NamedTuple):
     response_headers: str = ""
     problems: str = ""  # every reason the request was refused, one per line
     uid: str = ""  # unique across processes: how the inspector tells entries apart
+    upstream: str = ""  # the vendor URL a proxied request went to (`--upstream`)
 
 
 class Record(NamedTuple):
@@ -90,6 +91,10 @@ class Journal:
 
     def add_record(self, record: Record) -> None:
         self._records.append(record)
+
+    def masked(self, name: str, value: str) -> str:
+        """`value` as the journal shows it: masked when `name` carries a credential."""
+        return mask(value) if name.lower() in self._secret else value
 
     def clear(self) -> None:
         self._entries.clear()
@@ -158,13 +163,17 @@ class Journal:
             "id": entry.uid,
             "response_headers": dict(line.split(": ", 1) for line in entry.response_headers.split("\n") if ": " in line),
             "problems": entry.problems.split("\n") if entry.problems else [],
+            "upstream": entry.upstream or None,
             **_truncation("body", len(entry.body), entry.body_size),
             **_truncation("response", len(entry.response), entry.response_size),
         }
 
 
 def entry_for(api: str, operation: str | None, request: Request, response: Response, started: float) -> Entry:
+    """The journal's row for one exchange; a proxied answer's body is kept without its content
+    coding, so the journal shows what the vendor said rather than gzip bytes."""
     headers = "\n".join(f"{name}: {value}" for name, value in request.headers.items())
+    answered = response.plain if response.plain is not None else response.body
     return Entry(
         time.time(),
         api,
@@ -175,14 +184,15 @@ def entry_for(api: str, operation: str | None, request: Request, response: Respo
         headers,
         compact(request.body[:BODY_LIMIT]),
         response.status,
-        compact(response.body[:BODY_LIMIT]),
+        compact(answered[:BODY_LIMIT]),
         (time.perf_counter() - started) * 1000,
         len(request.body),
-        len(response.body),
+        len(answered),
         response.record,
         "\n".join(f"{name}: {value}" for name, value in _sent_headers(response)),
         "\n".join(response.problems),
         _PROCESS + str(next(_NUMBERS)),
+        response.upstream or "",
     )
 
 

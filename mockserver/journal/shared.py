@@ -26,7 +26,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL, api TEXT, operation TEXT, method TEXT, path TEXT,
     query_string TEXT, headers TEXT, body BLOB, status INTEGER, response BLOB, duration_ms REAL,
-    body_size INTEGER, response_size INTEGER, record TEXT, response_headers TEXT, problems TEXT, uid TEXT);
+    body_size INTEGER, response_size INTEGER, record TEXT, response_headers TEXT, problems TEXT, uid TEXT, upstream TEXT);
 CREATE TABLE IF NOT EXISTS records (
     id INTEGER PRIMARY KEY AUTOINCREMENT, api TEXT, record_id TEXT, response BLOB, request BLOB, created_at REAL);
 """
@@ -92,7 +92,7 @@ class SharedJournal(BufferedJournal):
         self._entries_due, self._records_due = [], []
         with self._db:
             self._db.execute("BEGIN")
-            self._db.executemany("INSERT INTO requests VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", entries)
+            self._db.executemany("INSERT INTO requests VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", entries)
             self._db.executemany("INSERT INTO records VALUES (NULL,?,?,?,?,?)", records)
         self._writes += len(entries) + len(records)
         if self._writes >= _TRIM_EVERY:
@@ -116,7 +116,7 @@ class SharedJournal(BufferedJournal):
     def _entry_rows(self) -> list[Entry]:
         self._settle()
         rows = self._db.execute(
-            "SELECT at, api, operation, method, path, query_string, headers, body, status, response, duration_ms, body_size, response_size, record, response_headers, problems, uid "
+            "SELECT at, api, operation, method, path, query_string, headers, body, status, response, duration_ms, body_size, response_size, record, response_headers, problems, uid, upstream "
             "FROM requests ORDER BY id"
         )
         return [Entry(*row) for row in rows]

@@ -18,7 +18,9 @@ import sys
 import time
 import traceback
 
-from starlette.types import Receive, Scope, Send
+from email.utils import formatdate
+
+from starlette.types import Message, Receive, Scope, Send
 
 from ..config import FIXTURES, Settings, sqlite_file
 from ..journal.memory import Journal
@@ -35,6 +37,7 @@ from ..state.store import Store
 from .reload import Watcher
 from .pipeline import MOCK_ERROR_HEADER, MockedApi, Pipeline, plain_error
 from .routing import Router
+from ..vendor.forward import Proxy, Upstreams
 
 
 class MockServer:
@@ -57,6 +60,7 @@ class MockServer:
         self.docs = Docs(apis, self._not_found)
         self.cors = Cors(settings.cors_origin)
         self.admin = admin.Admin(apis, self.journal, self.pipeline, admin_guard(settings), fixture_tokens(FIXTURES))
+        self.proxy = Proxy(Upstreams(settings.upstreams, settings.upstream_timeout)) if settings.upstreams else None
         self.port_apis: dict[int, Api] = {}
         if settings.port_per_api is not None:
             self.port_apis = {settings.port_per_api + i: api for i, api in enumerate(apis)}
@@ -91,6 +95,11 @@ class MockServer:
         origin = origin_of(scope)
         if origin is not None and on_admin:
             origin = None  # the admin API grants no origin anything: a preflight gets no CORS headers
+        if self.proxy is not None:
+            if not self._proxied(path, own):
+                send = _dated(send)
+            elif origin is not None:
+                origin = None  # the vendor answers its own preflights and grants its own origins
         if origin is not None:
             preflight = self.cors.preflight(scope, origin)
             if preflight is not None:
@@ -135,7 +144,12 @@ class MockServer:
         try:
             match = self.router.match(request.method, request.raw_path, request.query_string)
             await read_body(request, receive, self.settings.max_body)
-            if mocked is None:
+            if mocked is not None and self.proxy is not None and self.proxy.serves(mocked.api):
+                if match is not None and match.operation is not None:
+                    operation = match.operation
+                    request.path_params = match.path_params
+                response = await self.proxy.exchange(mocked, operation, request)
+            elif mocked is None:
                 response = plain_error(404, "Not Found")
             elif match is None:
                 response = mocked.error(None, 404, Problem("not_found", "Not Found"))
@@ -143,7 +157,7 @@ class MockServer:
                 allow = [("Allow", ", ".join(match.allowed))]
                 response = mocked.error(None, 405, Problem("method_not_allowed", "Method Not Allowed"), allow)
             else:
-                operation = match.operation.routing_id
+                operation = match.operation
                 request.path_params = match.path_params
                 response = mocked.handle(request, match.operation)
         except BodyTooLarge as exc:
@@ -154,6 +168,13 @@ class MockServer:
         if response.delay_ms:
             await asyncio.sleep(response.delay_ms / 1000)
         await send_response(send, response, request.method)
+
+    def _proxied(self, path: str, own: Api | None) -> bool:
+        """Whether `path` (on the main port, or on `own`'s port) leads to a real vendor."""
+        if own is not None:
+            return self.proxy is not None and self.proxy.serves(own)
+        mocked = self.pipeline.api_for_path(path)
+        return mocked is not None and self.proxy is not None and self.proxy.serves(mocked.api)
 
     def _too_large(self, mocked: MockedApi | None, exc: BodyTooLarge) -> Response:
         if mocked is None:
@@ -190,12 +211,26 @@ class MockServer:
             elif message["type"] == "lifespan.shutdown":
                 if watcher is not None:
                     await watcher.stop()
+                if self.proxy is not None:
+                    await self.proxy.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
     async def _not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Docs middleware fallback: a docs-looking path it does not serve."""
         await self._serve(scope, receive, send)
+
+
+def _dated(send: Send) -> Send:
+    """`send` adding the `Date` uvicorn leaves out behind `--upstream` (RFC 9110 §6.6.1: an
+    origin server with a clock sends one)."""
+
+    async def dated(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), (b"date", formatdate(usegmt=True).encode())]}
+        await send(message)
+
+    return dated
 
 
 def _under(prefix: str, scope: Scope) -> Scope:

@@ -88,6 +88,8 @@ class Response:
     delay_ms: float = 0.0
     record: str | None = None  # the id of the stored object the answer read or wrote
     problems: tuple[str, ...] = ()  # why a request was refused: the journal keeps all, the log the first
+    upstream: str | None = None  # the vendor URL that answered (`--upstream`)
+    plain: bytes | None = None  # a proxied body without its content coding, for the journal
 
     @property
     def reason(self) -> str | None:

@@ -39,6 +39,7 @@ from ..state.store import Store
 from ..state.tombstones import Tombstones
 from ..validator.request import Validators
 from ..validator.security import Authenticator, AuthPolicy
+from ..vendor.recording import Recorder
 from .http import JSON, Request, Response
 
 MOCK_ERROR_HEADER = "X-Mock-Error"
@@ -333,6 +334,7 @@ class Pipeline:
         self.quiet = settings.quiet
         self.journal = journal
         self._generation = journal.generation()
+        self.recorder = Recorder(settings.record, journal.masked) if settings.record is not None else None
 
     def api_for_path(self, path: str) -> MockedApi | None:
         """The API `path` is under; first notices a reset made by another worker process."""
@@ -383,11 +385,15 @@ class Pipeline:
         for mocked in self.apis.values():
             seeding.load(mocked.api.name, mocked.resources, self.store, self.data, mocked.streams.uuid4)
 
-    def record(self, mocked: MockedApi | None, operation: str | None, request: Request, response: Response, t0: float) -> None:
-        """Journal the exchange (requests to an API only) and write the access-log line."""
+    def record(self, mocked: MockedApi | None, op: Operation | None, request: Request, response: Response, t0: float) -> None:
+        """Journal the exchange (requests to an API only), write it to `--record`'s folder and
+        the access-log line (a proxied one names its first violation whatever its status)."""
         if mocked is not None:
-            self.journal.append(entry_for(mocked.api.name, operation, request, response, t0))
-        self.log(mocked, request.method, request.path, response.status, t0, response.reason if response.status >= 400 else None)
+            self.journal.append(entry_for(mocked.api.name, op.routing_id if op else None, request, response, t0))
+            if self.recorder is not None:
+                self.recorder.write(mocked.api.name, op, request, response)
+        reason = response.reason if response.status >= 400 or response.upstream else None
+        self.log(mocked, request.method, request.path, response.status, t0, reason)
 
     def log(self, mocked: MockedApi | None, method: str, path: str, status: int, t0: float, reason: str | None = None) -> None:
         """The access log: one line per request, off with `--quiet`; a refused request's line

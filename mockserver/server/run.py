@@ -56,13 +56,15 @@ def announcement(apis: list[Api], settings: Settings, port: int) -> str:
     root = f"http://{shown}:{port}"
     width = max(len(api.name) for api in apis)
     lines = [f"mockserver ready on {root} ({len(apis)} APIs)"]
-    lines += [f"  {api.name.ljust(width)}  {root}{api.base_path}" for api in apis]
+    lines += [f"  {api.name.ljust(width)}  {root}{api.base_path}{_proxied(api, settings)}" for api in apis]
     if settings.port_per_api is not None:
         lines.append("  one port per API (--port-per-api):")
         for index, api in enumerate(apis):
             served = api.base_path[len(api.name) + 1 :]
             lines.append(f"  {api.name.ljust(width)}  http://{shown}:{settings.port_per_api + index}{served}")
     lines.append(f"  index: {root}/   inspector: {root}/__admin/   health: {root}/__admin/health")
+    if settings.record is not None:
+        lines.append(f"  recording every exchange to {settings.record}/<api>/ (--record)")
     if settings.watch:
         lines.append(f"  watching {settings.specs} for changes (--watch)")
     if not is_loopback(settings.host):
@@ -73,9 +75,18 @@ def announcement(apis: list[Api], settings: Settings, port: int) -> str:
     return "\n".join(lines)
 
 
-def uvicorn_options() -> dict[str, Any]:
-    """The fastest loop and parser installed; uvicorn falls back to asyncio/h11 otherwise."""
+def _proxied(api: Api, settings: Settings) -> str:
+    url = settings.upstreams.get(api.name)
+    return f"  -> {url} (validating proxy)" if url else ""
+
+
+def uvicorn_options(settings: Settings | None = None) -> dict[str, Any]:
+    """The fastest loop and parser installed; uvicorn falls back to asyncio/h11 otherwise.
+    Behind `--upstream`, uvicorn adds no `Date` or `Server` of its own: a proxied answer
+    carries the vendor's (the app dates the mocked ones itself)."""
     options: dict[str, Any] = {"loop": "asyncio", "http": "h11"}
+    if settings is not None and settings.upstreams:
+        options.update(server_header=False, date_header=False)
     try:
         import uvloop  # noqa: F401
 
@@ -91,8 +102,8 @@ def uvicorn_options() -> dict[str, Any]:
     return options
 
 
-def _config(app: Any, host: str, port: int) -> uvicorn.Config:
-    return uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning", lifespan="on", **uvicorn_options())
+def _config(app: Any, settings: Settings, port: int) -> uvicorn.Config:
+    return uvicorn.Config(app, host=settings.host, port=port, access_log=False, log_level="warning", lifespan="on", **uvicorn_options(settings))
 
 
 def serve(apis: list[Api], settings: Settings) -> int:
@@ -100,7 +111,7 @@ def serve(apis: list[Api], settings: Settings) -> int:
     if settings.port_per_api is not None:
         ports += [settings.port_per_api + i for i in range(len(apis))]
     try:
-        sockets = [_config(_WORKER_FACTORY, settings.host, port).bind_socket() for port in ports]
+        sockets = [_config(_WORKER_FACTORY, settings, port).bind_socket() for port in ports]
     except SystemExit:
         print(f"mockserver: could not listen on {settings.host} (port in use or not permitted)", file=sys.stderr)
         return 1
@@ -111,7 +122,7 @@ def serve(apis: list[Api], settings: Settings) -> int:
         return 2
     if settings.workers > 1:  # the app above only vetted the initial data; workers build their own
         return _serve_workers(apis, settings, sockets)
-    server = _AnnouncingServer(_config(app, settings.host, settings.port), apis, settings)
+    server = _AnnouncingServer(_config(app, settings, settings.port), apis, settings)
     server.run(sockets=sockets)
     return 0 if server.started else 1
 
@@ -124,7 +135,7 @@ def _serve_workers(apis: list[Api], settings: Settings, sockets: list[socket.soc
     folder = Path(tempfile.mkdtemp(prefix="mockserver-journal-"))
     os.environ[_WORKER_SETTINGS] = _encode(settings)
     os.environ[_WORKER_JOURNAL] = str(folder)
-    config = _config(_WORKER_FACTORY, settings.host, settings.port)
+    config = _config(_WORKER_FACTORY, settings, settings.port)
     config.factory = True
     config.workers = settings.workers
     port = int(sockets[0].getsockname()[1])
@@ -156,6 +167,8 @@ def _encode(settings: Settings) -> str:
     fields = dataclasses.asdict(settings)
     fields["specs"] = str(settings.specs)
     fields["data"] = str(settings.data) if settings.data is not None else None
+    fields["record"] = str(settings.record) if settings.record is not None else None
+    fields["upstreams"] = dict(settings.upstreams)
     return json.dumps(fields)
 
 
@@ -167,6 +180,7 @@ def _decode(text: str) -> Settings:
             **fields,
             "specs": Path(fields["specs"]),
             "data": Path(fields["data"]) if fields["data"] is not None else None,
+            "record": Path(fields["record"]) if fields["record"] is not None else None,
             "tokens": tuple(fields["tokens"]),
             "chaos": Chaos(latency=tuple(chaos["latency"]) if chaos["latency"] else None, error_rate=chaos["error_rate"]),
         }

@@ -31,7 +31,7 @@ class ServerThread:
             access_log=False,
             log_level="warning",
             lifespan="on",
-            **uvicorn_options(),
+            **uvicorn_options(settings),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="mockserver", daemon=True)
