@@ -104,6 +104,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load and validate every spec; print a table of what would be served.",
     )
     _add_specs_option(check)
+
+    drift = commands.add_parser(
+        "drift",
+        help="how the real vendor departs from its document, from a recording or a proxy's journal",
+        description=(
+            "Judge recorded traffic with the real vendor (--upstream) against the documents and print, per operation, "
+            "where the vendor departs from them. Exit 1 when it does, 0 when it does not."
+        ),
+    )
+    _add_specs_option(drift)
+    drift.add_argument("recording", nargs="?", type=Path, metavar="DIR", help="a --record folder")
+    drift.add_argument("--journal", metavar="URL", help="read the journal of the mock running at URL instead (its proxied requests)")
+    drift.add_argument("--admin-token", metavar="T", help="the --admin-token of that mock, when it needs one")
+    drift.add_argument("--json", action="store_true", help="print JSON for CI instead of text")
     return parser
 
 
@@ -197,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         print(check_report(apis))
         return 0
+    if args.command == "drift":
+        return drift_command(apis, args)
     names = {api.name for api in apis}
     unknown = [name for name, _ in args.upstream if name not in names]
     if unknown:
@@ -232,6 +248,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .server.run import serve
 
     return serve(apis, settings)
+
+
+def drift_command(apis: list[Api], args: argparse.Namespace) -> int:
+    """`mockserver drift`: 1 when the vendor departs from its documents, 0 when not, 2 when the
+    traffic cannot be read."""
+    import json
+
+    from .vendor.drift import analyse, render_text
+    from .vendor.exchanges import SourceError, from_journal, from_recording
+
+    if (args.recording is None) == (args.journal is None):
+        print("mockserver: drift needs a recording folder or --journal URL (one of them)", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    try:
+        exchanges = from_recording(args.recording) if args.recording is not None else from_journal(args.journal, args.admin_token)
+    except SourceError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    if not exchanges:
+        where = args.recording or args.journal
+        print(f"mockserver: {where}: no proxied exchanges to judge (record them with serve --upstream NAME=URL --record DIR)", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    report = analyse(apis, exchanges)
+    print(json.dumps(report.as_json(), indent=2) if args.json else render_text(report))
+    return 1 if report.drift else 0
 
 
 def resource_report(apis: list[Api]) -> tuple[list[str], list[str]]:
