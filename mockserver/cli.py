@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="validating proxy: forward API NAME's requests to the real vendor at URL (its server URL), answer what it answers, and report how both sides depart from the document (repeatable)",
     )
     serve.add_argument("--upstream-timeout", type=_seconds, default=30.0, metavar="S", help="seconds to wait for an upstream's answer before a 504 (default: 30)")
+    serve.add_argument(
+        "--fidelity",
+        choices=("spec", "observed"),
+        default="spec",
+        help="spec: the document is the contract (default); observed: also follow what the real vendor was seen to do (fixtures/observed/<api>.yaml)",
+    )
+    serve.add_argument("--observed", type=Path, metavar="DIR", help="where --fidelity observed reads <api>.yaml (default: the bundled fixtures/observed)")
     serve.add_argument("--record", type=Path, metavar="DIR", help="write every exchange to DIR/<api>/NNNN-METHOD-operation-STATUS.json (credentials masked), for review, drift and learn")
     serve.add_argument(
         "--auth",
@@ -118,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("--journal", metavar="URL", help="read the journal of the mock running at URL instead (its proxied requests)")
     drift.add_argument("--admin-token", metavar="T", help="the --admin-token of that mock, when it needs one")
     drift.add_argument("--json", action="store_true", help="print JSON for CI instead of text")
+
+    learn = commands.add_parser(
+        "learn",
+        help="draft fixtures/observed/<api>.yaml from a recording of the real vendor",
+        description="Draft the observed-behaviour file of each recorded API (for serve --fidelity observed) from a --record folder; a person reviews it before committing.",
+    )
+    _add_specs_option(learn)
+    learn.add_argument("recording", type=Path, metavar="DIR", help="a --record folder of proxied exchanges")
+    learn.add_argument("--vendor", default="", metavar="TEXT", help="what was recorded, written into the file (e.g. 'agno 3.1.10')")
+    learn.add_argument("--out", type=Path, metavar="DIR", help="write DIR/<api>.yaml (default: print)")
     return parser
 
 
@@ -213,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "drift":
         return drift_command(apis, args)
+    if args.command == "learn":
+        return learn_command(apis, args)
     names = {api.name for api in apis}
     unknown = [name for name, _ in args.upstream if name not in names]
     if unknown:
@@ -243,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         upstreams=dict(args.upstream),
         upstream_timeout=args.upstream_timeout,
         record=args.record,
+        fidelity=args.fidelity,
+        **({"observed": args.observed} if args.observed is not None else {}),
         **({"data": args.data} if args.data is not None else {}),
     )
     from .server.run import serve
@@ -273,6 +294,31 @@ def drift_command(apis: list[Api], args: argparse.Namespace) -> int:
     report = analyse(apis, exchanges)
     print(json.dumps(report.as_json(), indent=2) if args.json else render_text(report))
     return 1 if report.drift else 0
+
+
+def learn_command(apis: list[Api], args: argparse.Namespace) -> int:
+    """`mockserver learn`: the drafts, printed or written; 2 when there is nothing to learn from."""
+    from .vendor.exchanges import SourceError, from_recording
+    from .vendor.learn import dump, learn
+
+    try:
+        exchanges = from_recording(args.recording)
+    except SourceError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    drafts = learn(apis, exchanges, args.vendor)
+    if not drafts:
+        print(f"mockserver: {args.recording}: no proxied exchanges of a served operation to learn from", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    for api, data in drafts.items():
+        text = dump(data, api)
+        if args.out is None:
+            print(text, end="")
+            continue
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"{api}.yaml").write_text(text, encoding="utf-8")
+        print(f"mockserver: wrote {args.out / f'{api}.yaml'} — review it before committing", file=sys.stderr)
+    return 0
 
 
 def resource_report(apis: list[Api]) -> tuple[list[str], list[str]]:

@@ -69,4 +69,6 @@ class Settings:
     upstreams: Mapping[str, str] = field(default_factory=dict)  # API name → the real vendor's URL (`--upstream`)
     upstream_timeout: float = 30.0
     record: Path | None = None  # `--record DIR`: every exchange as a file
+    fidelity: str = "spec"  # spec: the document is the contract; observed: fixtures/observed/<api>.yaml too
+    observed: Path = field(default_factory=lambda: FIXTURES / "observed")
     data: Path | None = field(default_factory=lambda: default_data())

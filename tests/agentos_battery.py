@@ -8,6 +8,8 @@ first create made, or `{other}`, the second one's, and `{gone}`, a memory delete
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -98,11 +100,13 @@ def _body(response: httpx.Response) -> Any:
 
 
 def shape(value: Any) -> Any:
-    """Keys and JSON types, recursively; a list by its first item (an empty one as `[]`)."""
+    """Keys and JSON types, recursively. An array of objects is the set of its items' shapes
+    (order and count are each server's own); an array of anything else is just `array`."""
     if isinstance(value, dict):
         return {k: shape(v) for k, v in sorted(value.items())}
     if isinstance(value, list):
-        return [shape(value[0])] if value else []
+        items = [shape(v) for v in value if isinstance(v, dict)]
+        return sorted({json.dumps(i, sort_keys=True) for i in items}) if items else "array"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, (int, float)):
@@ -110,3 +114,13 @@ def shape(value: Any) -> Any:
     if value is None:
         return "null"
     return "string"
+
+
+def record(vendor: str, specs: Path, folder: Path) -> None:
+    """The battery sent to `vendor` through the validating proxy serving `specs` (AgentOS's
+    document as `agno`), each exchange recorded in `folder`."""
+    from mockserver.config import Settings
+    from mockserver.testing.thread import ServerThread
+
+    with ServerThread(Settings(specs=specs, quiet=True, data=None, upstreams={"agno": vendor}, record=folder)) as server:
+        run(server.url("agno"))

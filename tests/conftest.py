@@ -3,6 +3,7 @@ openapi-core, the authority on what the specs allow."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
@@ -114,25 +115,33 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 AGNO_PYTHON = ROOT / ".venv-agno" / "bin" / "python"
 
 
-@pytest.fixture(scope="module")
-def agentos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def running_agentos(folder: Path) -> Iterator[str]:
     """A real Agno AgentOS on a free loopback port (the pinned `agno` in `.venv-agno`, which
-    `make test` builds; bearer key `test-token`, a fresh SQLite database); its root URL."""
+    `make test` builds; bearer key `test-token`, a fresh SQLite database in `folder`); its root
+    URL while the block runs."""
     assert AGNO_PYTHON.exists(), "the real AgentOS lives in .venv-agno: run `make test` (it creates it)"
     port = free_port()
-    database = tmp_path_factory.mktemp("agno") / "agno.db"
-    process = subprocess.Popen([str(AGNO_PYTHON), str(ROOT / "tests" / "vendors" / "agentos.py"), str(port), str(database)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen([str(AGNO_PYTHON), str(ROOT / "tests" / "vendors" / "agentos.py"), str(port), str(folder / "agno.db")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     root = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
-    while True:
-        try:
-            httpx.get(root + "/health", timeout=1)
-            break
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError("AgentOS did not start: " + (process.stderr.read().decode() if process.stderr else ""))
-            time.sleep(0.2)
-    yield root
-    process.terminate()
-    process.wait(10)
+    try:
+        while True:
+            try:
+                httpx.get(root + "/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("AgentOS did not start: " + (process.stderr.read().decode() if process.stderr and process.poll() is not None else "timed out"))
+                time.sleep(0.2)
+        yield root
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def agentos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real AgentOS for the tests of one module (see `running_agentos`)."""
+    with running_agentos(tmp_path_factory.mktemp("agno")) as root:
+        yield root

@@ -100,6 +100,7 @@ class Composer:
         self._hints = hints
         self._plans: dict[tuple[int, str], tuple[Schema, tuple[_Field, ...]]] = {}
         self._requests: dict[str, tuple[Schema, frozenset[str], str, str]] = {}
+        self.minted: Mapping[str, str] = {}  # id field → `uuid`/`integer`, as observed of the vendor
 
     def body(self, op: Operation, schema: Schema | None, request_body: Any, example: Any) -> Any:
         """The body for `op`'s success response, reflecting `request_body`."""
@@ -222,7 +223,7 @@ class Composer:
                 return self._object(plan.real, source, example, creation, resource, depth + 1)
         if plan.is_id:
             if plan.name not in creation.ids:
-                creation.ids[plan.name] = self._new_id(plan.real, example)
+                creation.ids[plan.name] = self._minted(plan, example)
             return creation.ids[plan.name]
         if plan.is_timestamp:
             if creation.now is None:
@@ -249,6 +250,18 @@ class Composer:
             invented = creation if source else _Creation({}, creation.request_fields, creation.message, story=self._story(creation))
             return self._value(plan.schema, plan.name, {}, example, invented, resource, depth + 1)
         return None if plan.nullable else _OMIT
+
+    def _minted(self, plan: _Field, example: Any) -> Any:
+        """A new id as the vendor was seen to mint them (`--fidelity observed`), when that
+        shape fits the schema; else as the document suggests."""
+        shape = self.minted.get(plan.name)
+        if shape == "uuid":
+            candidate: Any = self._faker.streams.uuid4()
+        elif shape == "integer":
+            candidate = self._faker.streams.rng.randint(1, 2**31 - 1)
+        else:
+            return self._new_id(plan.real, example)
+        return candidate if self._faker.judge.valid(plan.real, candidate) else self._new_id(plan.real, example)
 
     def _new_id(self, schema: Schema, example: Any) -> Any:
         """A fresh identifier shaped like the spec suggests: its pattern, uuid format, the

@@ -39,6 +39,9 @@ from ..state.store import Store
 from ..state.tombstones import Tombstones
 from ..validator.request import Validators
 from ..validator.security import Authenticator, AuthPolicy
+from ..vendor import observed
+from ..vendor.audit import body_path
+from ..vendor.forward import VIOLATIONS_HEADER
 from ..vendor.recording import Recorder
 from .http import JSON, Request, Response
 
@@ -71,6 +74,9 @@ class MockedApi:
             op.routing_id: Authenticator(op.security, api.security_schemes, policy)
             for op in api.operations
         }
+        self.observed = observed.load(settings.observed, api.name) if settings.fidelity == "observed" else None
+        if self.observed is not None:
+            self.composer.minted = self.observed.ids
 
     def handle(self, request: Request, op: Operation) -> Response:
         """Answer one request addressed to `op` (delay included, not yet waited)."""
@@ -88,11 +94,21 @@ class MockedApi:
         denial = self.authenticators[op.routing_id].check(request)
         if denial is not None:
             problem = Problem("unauthenticated", denial.message)
-            return self.error(op, 401, problem, [("WWW-Authenticate", denial.challenge)], request)
+            challenge = [("WWW-Authenticate", denial.challenge)]
+            if self.observed is not None:
+                vendor = self._observed_error(op, 401, problem, challenge, request, denial.missing)
+                if vendor is not None:
+                    return vendor
+            return self.error(op, 401, problem, challenge, request)
         problems, body = self.validators.request(op).validate(request)
         if problems and prefer.code is None:
             status = negotiation.error_status(op)
             return self.error(op, status, Problem("validation" if status == 422 else kind_of(status), "Validation error", tuple(problems)), None, request)
+        if self.observed is not None and prefer.code is None:
+            rule = self.observed.broken_rule(op.routing_id, request, body)
+            if rule is not None:
+                return self._observed(op, rule.status, rule.body, request, body, (f"{rule.field}: the vendor's rule ({'present' if rule.present else 'absent'})",))
+            body = self.observed.with_defaults(op.routing_id, body)
         stateful = self.keeper.role(op) if self.keeper is not None and prefer.code is None else None
         if stateful is not None and self.keeper is not None and self.keeper.missing(op, *stateful, request) and self.can_404(op):
             return self.error(op, 404, Problem("not_found", f"Not Found: no such object at {request.path}"), None, request)
@@ -204,6 +220,10 @@ class MockedApi:
         An error rendered without inventing anything (the usual case: its fields carry the
         problem) is remembered and answered again as it is, already validated: the same bad
         request costs a dictionary lookup the second time."""
+        if self.observed is not None and request is not None:
+            vendor = self._observed_error(op, status, problem, list(headers or []), request)
+            if vendor is not None:
+                return vendor
         accept = request.headers.get("accept") if request else None
         key = (op.routing_id if op else None, status, problem, accept, tuple(headers or ()))
         cached = self._errors.get(key)
@@ -216,6 +236,49 @@ class MockedApi:
             self._errors.remember(key, response)
             return replace(response, headers=list(response.headers))
         return response
+
+    def _observed_error(self, op: Operation | None, status: int, problem: Problem, headers: list[tuple[str, str]], request: Request, missing: bool = False) -> Response | None:
+        """`problem` worded as the vendor was seen to word `status` (None: nothing observed)."""
+        assert self.observed is not None
+        style = self.observed.error(op.routing_id if op else None, status)
+        if style is None:
+            return None
+        template = (style.missing if missing else style.invalid) if status == 401 else None
+        template = template if template is not None else style.body
+        if template is None:
+            return None
+        kept = [(name, value) for name, value in headers if name.lower() not in style.omit_headers]
+        reasons = tuple(item.as_text() for item in problem.items) or (problem.message,)
+        body = observed.fill(template, request, None, list(problem.items), style.problem)
+        return self._observed(op, status, body, request, None, reasons, kept, filled=True)
+
+    def _observed(
+        self,
+        op: Operation | None,
+        status: int,
+        template: Any,
+        request: Request,
+        body: Any,
+        reasons: tuple[str, ...],
+        headers: list[tuple[str, str]] | None = None,
+        filled: bool = False,
+    ) -> Response:
+        """An answer taken from observation. It is not held to the document: where it departs
+        from it, `X-Mock-Violations` and the journal say how (the guard would otherwise turn
+        the vendor's real behaviour into a 500)."""
+        value = template if filled else observed.fill(template, request, body)
+        headers = list(headers or [])
+        departs: list[str] = []
+        if op is not None:
+            choice = negotiation.choose(op, status)
+            if not choice.declared:
+                departs.append(f"response {status}: not declared")
+            elif choice.media_type is not None and value is not None:
+                departs += [f"response {status}: {body_path(item)}: {item.msg}" for item in self.validators.response.errors(op, choice.key, choice.media_type, value)]
+        if departs:
+            headers.append((VIOLATIONS_HEADER, "; ".join(departs)[:2000]))
+        data = dump(value) if value is not None else b""
+        return Response(status, data, JSON if value is not None else None, headers, parsed=value, problems=reasons + tuple(departs))
 
     def _error(
         self,

@@ -22,6 +22,8 @@ import uvicorn
 
 from ..config import Settings, sqlite_file
 from ..state.seeding import SeedError
+from ..vendor import observed
+from ..vendor.observed import ObservedError
 from .app import MockServer, credential_names, is_loopback
 from ..mocker.faults import Chaos
 from ..spec import Api, load_directory
@@ -63,6 +65,9 @@ def announcement(apis: list[Api], settings: Settings, port: int) -> str:
             served = api.base_path[len(api.name) + 1 :]
             lines.append(f"  {api.name.ljust(width)}  http://{shown}:{settings.port_per_api + index}{served}")
     lines.append(f"  index: {root}/   inspector: {root}/__admin/   health: {root}/__admin/health")
+    if settings.fidelity == "observed":
+        following = [f"{api.name} ({b.vendor or b.source.name})" for api in apis if (b := observed.load(settings.observed, api.name)) is not None]
+        lines.append(f"  --fidelity observed: {', '.join(following) or 'no API'} as observed in {settings.observed}; the rest as documented")
     if settings.record is not None:
         lines.append(f"  recording every exchange to {settings.record}/<api>/ (--record)")
     if settings.watch:
@@ -117,7 +122,7 @@ def serve(apis: list[Api], settings: Settings) -> int:
         return 1
     try:
         app = MockServer(apis, settings if settings.workers == 1 else dataclasses.replace(settings, state=None))
-    except (RuntimeError, SeedError) as exc:
+    except (RuntimeError, SeedError, ObservedError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     if settings.workers > 1:  # the app above only vetted the initial data; workers build their own
@@ -168,6 +173,7 @@ def _encode(settings: Settings) -> str:
     fields["specs"] = str(settings.specs)
     fields["data"] = str(settings.data) if settings.data is not None else None
     fields["record"] = str(settings.record) if settings.record is not None else None
+    fields["observed"] = str(settings.observed)
     fields["upstreams"] = dict(settings.upstreams)
     return json.dumps(fields)
 
@@ -181,6 +187,7 @@ def _decode(text: str) -> Settings:
             "specs": Path(fields["specs"]),
             "data": Path(fields["data"]) if fields["data"] is not None else None,
             "record": Path(fields["record"]) if fields["record"] is not None else None,
+            "observed": Path(fields["observed"]),
             "tokens": tuple(fields["tokens"]),
             "chaos": Chaos(latency=tuple(chaos["latency"]) if chaos["latency"] else None, error_rate=chaos["error_rate"]),
         }

@@ -58,6 +58,7 @@ class Denial:
 
     message: str
     challenge: str
+    missing: bool = False  # no credential at all (rather than one that is not accepted)
 
 
 class Authenticator:
@@ -107,7 +108,7 @@ class Authenticator:
         challenge = expected
         header = request.headers.get("authorization")
         if header is None or not header.strip():
-            return Denial("Not authenticated", challenge)
+            return Denial("Not authenticated", challenge, missing=True)
         scheme, _, credential = header.strip().partition(" ")
         if scheme.lower() != expected.lower():
             return Denial(f"Invalid authentication scheme: expected {expected}", challenge)
@@ -122,7 +123,7 @@ class Authenticator:
         challenge = 'Basic realm="mockserver"'
         header = request.headers.get("authorization")
         if header is None or not header.strip():
-            return Denial("Not authenticated", challenge)
+            return Denial("Not authenticated", challenge, missing=True)
         scheme, _, encoded = header.strip().partition(" ")
         if scheme.lower() != "basic":
             return Denial("Invalid authentication scheme: expected Basic", challenge)
@@ -148,7 +149,7 @@ class Authenticator:
             value = request.headers.get(name.lower())
         challenge = "Bearer"
         if not value:
-            return Denial("Not authenticated", challenge)
+            return Denial("Not authenticated", challenge, missing=True)
         if not (self._policy.accepts(value) or self._policy.accepts(_without_scheme(value))):
             return Denial("Invalid API key", challenge)
         return None

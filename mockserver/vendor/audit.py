@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import media, jsonio
 from ..mocker.negotiator import declared_key
+from ..problems import ErrorItem
 from ..server.http import Request
 from ..spec import Api, Operation
 from ..validator.request import Validators
@@ -88,9 +89,10 @@ class Auditor:
         found = []
         denial = self._credentials[op.routing_id].check(request)
         if denial is not None:
-            found.append(Violation(REQUEST, "missing_credentials", f"{denial.message} (the document requires {denial.challenge or 'a credential'})"))
+            kind = "missing_credentials" if denial.missing else "malformed_credentials"
+            found.append(Violation(REQUEST, kind, f"{denial.message} (the document requires {denial.challenge or 'a credential'})"))
         problems, _ = self.validators.request(op).validate(request)
-        found += [Violation(REQUEST, "invalid_request", item.msg, _where(item.loc)) for item in problems]
+        found += [Violation(REQUEST, "invalid_request", item.msg, json_path(item.loc)) for item in problems]
         return found
 
     def response(self, op: Operation | None, answer: Answer) -> list[Violation]:
@@ -119,7 +121,7 @@ class Auditor:
         except ValueError as exc:
             return [*found, Violation(RESPONSE, "unreadable_body", f"not {media.essence(answer.content_type)}: {exc}", "body", status)]
         for item in self.validators.response.errors(op, key, media_type, body):
-            found.append(Violation(RESPONSE, "invalid_body", item.msg, _where(("body", *item.loc[1:])), status))
+            found.append(Violation(RESPONSE, "invalid_body", item.msg, body_path(item), status))
         return found
 
     def _headers(self, op: Operation, key: str, answer: Answer) -> list[Violation]:
@@ -174,7 +176,12 @@ def decoded(body: bytes, coding: str) -> bytes | None:
     return None
 
 
-def _where(loc: tuple[str | int, ...]) -> str:
+def body_path(item: ErrorItem) -> str:
+    """Where a response body problem is (`body.topics[0]`; the validator says `response…`)."""
+    return json_path(("body", *item.loc[1:]))
+
+
+def json_path(loc: tuple[str | int, ...]) -> str:
     """A location as a JSON path under its part (`body.topics[0]`, `query.db_id`)."""
     text = ""
     for part in loc:

@@ -41,9 +41,12 @@ class Finding:
     where: str = ""
     count: int = 0
     examples: list[str] = field(default_factory=list)
+    value: Any = None  # what `learn` keeps: an id shape, a default value
+    sources: list[str] = field(default_factory=list)  # every exchange that showed it
 
     def seen(self, source: str) -> None:
         self.count += 1
+        self.sources.append(source)
         if len(self.examples) < _EXAMPLES:
             self.examples.append(source)
 
@@ -96,7 +99,7 @@ class Report:
 
 
 @dataclass
-class _Judged:
+class Judged:
     exchange: Exchange
     op: Operation | None
     violations: list[Violation]
@@ -109,14 +112,22 @@ class _Judged:
 def analyse(apis: Iterable[Api], exchanges: list[Exchange]) -> Report:
     """Judge every exchange and sum the findings up per operation."""
     apis = list(apis)
+    known = {api.name for api in apis}
+    judged = judge(apis, exchanges)
+    operations = [_operation(api, name, items) for (api, name), items in judged.items()]
+    return Report(operations, len(exchanges), [e.api for e in exchanges if e.api not in known])
+
+
+def judge(apis: Iterable[Api], exchanges: list[Exchange]) -> dict[tuple[str, str], list[Judged]]:
+    """Every exchange of a known API routed and audited, grouped by (API, operation); an
+    operation the document lacks is named by its method and path."""
+    apis = list(apis)
     by_name = {api.name: api for api in apis}
     router = Router(apis)
     auditors = {api.name: Auditor(api) for api in apis}
-    judged: dict[tuple[str, str], list[_Judged]] = {}
-    unrouted = []
+    judged: dict[tuple[str, str], list[Judged]] = {}
     for exchange in exchanges:
         if exchange.api not in by_name:
-            unrouted.append(exchange.api)
             continue
         request = exchange.request
         match = router.match(request.method, request.raw_path or request.path, request.query_string)
@@ -125,12 +136,11 @@ def analyse(apis: Iterable[Api], exchanges: list[Exchange]) -> Report:
             request.path_params = match.path_params
         violations = auditors[exchange.api].exchange(op, request, Answer(exchange.status, exchange.headers, exchange.body))
         name = op.routing_id if op is not None else f"{request.method} {request.path[len(by_name[exchange.api].base_path):] or '/'}"
-        judged.setdefault((exchange.api, name), []).append(_Judged(exchange, op, violations))
-    operations = [_operation(api, name, items) for (api, name), items in judged.items()]
-    return Report(operations, len(exchanges), unrouted)
+        judged.setdefault((exchange.api, name), []).append(Judged(exchange, op, violations))
+    return judged
 
 
-def _operation(api: str, name: str, items: list[_Judged]) -> OperationDrift:
+def _operation(api: str, name: str, items: list[Judged]) -> OperationDrift:
     op = items[0].op
     drift = OperationDrift(api, name, op is not None)
     for item in items:
@@ -150,7 +160,7 @@ def _operation(api: str, name: str, items: list[_Judged]) -> OperationDrift:
     return drift
 
 
-def _verdicts(drift: OperationDrift, item: _Judged) -> None:
+def _verdicts(drift: OperationDrift, item: Judged) -> None:
     """The auditor's findings about the vendor's side, and answers to bad input it accepted."""
     source = item.exchange.source
     status = item.exchange.status
@@ -173,7 +183,7 @@ def _verdicts(drift: OperationDrift, item: _Judged) -> None:
             drift.add(("accepts", where, violation.message), finding, source)
 
 
-def _client_rules(drift: OperationDrift, op: Operation, items: list[_Judged]) -> None:
+def _client_rules(drift: OperationDrift, op: Operation, items: list[Judged]) -> None:
     """Rules the vendor applies to valid input that the document does not state, read off the
     refused requests against the accepted ones: a field absent from every refused request and
     present in every accepted one is required in practice; one present in every refused request
@@ -181,7 +191,7 @@ def _client_rules(drift: OperationDrift, op: Operation, items: list[_Judged]) ->
     accepted = [_inputs(i.exchange) for i in items if 200 <= i.exchange.status < 300 and not i.client_fault]
     if not accepted:
         return
-    refusals: dict[tuple[int, str], list[_Judged]] = {}
+    refusals: dict[tuple[int, str], list[Judged]] = {}
     for item in items:
         if not item.client_fault and refuses_input(op, item.exchange.status):
             refusals.setdefault((item.exchange.status, _summary(item.exchange)), []).append(item)
@@ -213,7 +223,7 @@ def _inputs(exchange: Exchange) -> set[str]:
     return names
 
 
-def _extra_headers(drift: OperationDrift, op: Operation, items: list[_Judged]) -> None:
+def _extra_headers(drift: OperationDrift, op: Operation, items: list[Judged]) -> None:
     for item in items:
         status = item.exchange.status
         response = op.responses.get(str(status)) or op.responses.get("default") or {}
@@ -225,9 +235,9 @@ def _extra_headers(drift: OperationDrift, op: Operation, items: list[_Judged]) -
             drift.add(("extra_header", status, name), finding, item.exchange.source)
 
 
-def _id_shapes(drift: OperationDrift, op: Operation, items: list[_Judged]) -> None:
+def _id_shapes(drift: OperationDrift, op: Operation, items: list[Judged]) -> None:
     """Ids whose shape is not the one the document's example shows (`mem-123` vs a UUID)."""
-    by_status: dict[int, list[_Judged]] = {}
+    by_status: dict[int, list[Judged]] = {}
     for item in items:
         if 200 <= item.exchange.status < 300:
             by_status.setdefault(item.exchange.status, []).append(item)
@@ -246,7 +256,7 @@ def _id_shapes(drift: OperationDrift, op: Operation, items: list[_Judged]) -> No
             shape, expected = shapes.pop(), id_shape(documented[name][0])
             if shape != expected:
                 message = f"the vendor's ids are {shape} (e.g. {values[0]}); the document's example is {expected} ({documented[name][0]})"
-                finding = Finding("id_format", message, status, name)
+                finding = Finding("id_format", message, status, name, value=shape)
                 for item in group:
                     drift.add(("id_format", status, name), finding, item.exchange.source)
 
@@ -261,7 +271,7 @@ def _sent_values(exchange: Exchange) -> set[str]:
     return values
 
 
-def _defaults(drift: OperationDrift, op: Operation, items: list[_Judged]) -> None:
+def _defaults(drift: OperationDrift, op: Operation, items: list[Judged]) -> None:
     """Fields a client may leave out, and the value the vendor then answers with, where the
     document declares no default or another one."""
     properties = request_properties(op)
@@ -284,7 +294,7 @@ def _defaults(drift: OperationDrift, op: Operation, items: list[_Judged]) -> Non
         if has_default and jsonio.dumps(default) == jsonio.dumps(value):
             continue
         document = f"the document's default is {jsonio.dumps(default).decode()}" if has_default else "the document declares no default"
-        finding = Finding("default_value", f"answered as {jsonio.dumps(value).decode()} when not sent ({document})", None, f"body.{name}")
+        finding = Finding("default_value", f"answered as {jsonio.dumps(value).decode()} when not sent ({document})", None, f"body.{name}", value=value)
         for _, source in values:
             drift.add(("default_value", name), finding, source)
 
