@@ -69,11 +69,18 @@ STEPS: list[Step] = [
     ("delete again", "DELETE", "/memories/{other}", {}),
     ("delete without credentials", "DELETE", "/memories/{id}", {"auth": None}),
     ("list after delete", "GET", "/memories", {"params": {"user_id": "u1"}}),
+    ("preflight from the vendor's console", "OPTIONS", "/memories", {"auth": None, "headers": {"Origin": "https://os.agno.com", "Access-Control-Request-Method": "POST"}}),
+    ("preflight from a local app", "OPTIONS", "/memories", {"auth": None, "headers": {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"}}),
+    ("preflight from elsewhere", "OPTIONS", "/memories", {"auth": None, "headers": {"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}}),
+    ("list from a local app", "GET", "/memories", {"params": {"user_id": "u2"}, "headers": {"Origin": "http://localhost:3000"}}),
+    ("list from elsewhere", "GET", "/memories", {"params": {"user_id": "u2"}, "headers": {"Origin": "http://evil.example"}}),
 ]
 
 
-def run(base: str) -> list[tuple[str, int, Any]]:
-    """Send every step to `base`; each step's name, status and body (JSON, text or None)."""
+def run(base: str, cors: list[tuple[str, str | None, str | None]] | None = None) -> list[tuple[str, int, Any]]:
+    """Send every step to `base`; each step's name, status and body (JSON, text or None).
+    `cors` collects, for the steps that send an `Origin`, the origin granted and whether
+    credentials are allowed."""
     results: list[tuple[str, int, Any]] = []
     ids: dict[str, str] = {}
     with httpx.Client(timeout=15) as http:
@@ -87,6 +94,8 @@ def run(base: str) -> list[tuple[str, int, Any]]:
             if name in ("create", "create another") and response.status_code < 300 and isinstance(body, dict):
                 ids["id" if name == "create" else "other"] = str(body.get("memory_id"))
             results.append((name, response.status_code, body))
+            if cors is not None and "Origin" in headers:
+                cors.append((name, response.headers.get("access-control-allow-origin"), response.headers.get("access-control-allow-credentials")))
     return results
 
 

@@ -5,6 +5,7 @@
 - the differential test: the battery sent to a fresh real AgentOS and to the mock (AgentOS's
   own document served as `agno`, `--fidelity observed`) gets the same status and body shape in
   at least 90% of cases (the figure and the differing cases are printed);
+- the vendor's CORS policy is followed: the same origins granted, with credentials;
 - observations that contradict the document are answered and marked, not blocked;
 - `--fidelity spec` (the default) is unchanged by the file.
 """
@@ -65,10 +66,12 @@ def test_learn_reproduces_the_shipped_file(agentos: str, specs: Path, tmp_path: 
 
 
 def test_the_mock_answers_as_the_real_agentos_in_90_percent_of_cases(specs: Path, tmp_path: Path) -> None:
+    real_cors: list[tuple[str, str | None, str | None]] = []
+    our_cors: list[tuple[str, str | None, str | None]] = []
     with running_agentos(tmp_path) as vendor:
-        real = agentos_battery.run(vendor)
+        real = agentos_battery.run(vendor, real_cors)
     with ServerThread(Settings(specs=specs, quiet=True, data=None, fidelity="observed")) as server:
-        ours = agentos_battery.run(server.url("agno"))
+        ours = agentos_battery.run(server.url("agno"), our_cors)
     differing = [
         f"{name}: vendor {status} {str(body)[:120]} | mock {our_status} {str(our_body)[:120]}"
         for (name, status, body), (_, our_status, our_body) in zip(real, ours)
@@ -79,6 +82,7 @@ def test_the_mock_answers_as_the_real_agentos_in_90_percent_of_cases(specs: Path
     print("\n".join(f"  differs: {line}" for line in differing))
     assert len(real) >= 40
     assert same / len(real) >= 0.9, differing
+    assert our_cors == real_cors  # origins granted (reflected, with credentials) and refused alike
 
 
 def test_spec_fidelity_stays_the_document(specs: Path) -> None:

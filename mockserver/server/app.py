@@ -101,13 +101,14 @@ class MockServer:
             elif origin is not None:
                 origin = None  # the vendor answers its own preflights and grants its own origins
         if origin is not None:
-            preflight = self.cors.preflight(scope, origin)
+            cors = self._cors_for(path, own)
+            preflight = cors.preflight(scope, origin)
             if preflight is not None:
                 if preflight.reason is not None:
                     self.pipeline.log(None, "OPTIONS", path, preflight.status, time.perf_counter(), preflight.reason)
                 await send_response(send, preflight)
                 return
-            send = self.cors.wrap(send, origin)
+            send = cors.wrap(send, origin)
         if on_admin and is_docs_path(path[len(admin.ADMIN_PREFIX):]):
             await self.docs(scope, receive, send)
             return
@@ -168,6 +169,16 @@ class MockServer:
         if response.delay_ms:
             await asyncio.sleep(response.delay_ms / 1000)
         await send_response(send, response, request.method)
+
+    def _cors_for(self, path: str, own: Api | None) -> Cors:
+        """`--cors-origin`, unless the API follows a vendor's observed CORS policy."""
+        if not self.pipeline.observed_cors:
+            return self.cors
+        name = own.name if own is not None else None
+        if name is None:
+            mocked = self.pipeline.api_for_path(path)
+            name = mocked.api.name if mocked is not None else None
+        return self.pipeline.observed_cors.get(name or "", self.cors)
 
     def _proxied(self, path: str, own: Api | None) -> bool:
         """Whether `path` (on the main port, or on `own`'s port) leads to a real vendor."""

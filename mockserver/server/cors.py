@@ -3,6 +3,8 @@ grants none: see `app` and `admin.Guard.forged`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.types import Message, Scope, Send
 
 from .http import Response
@@ -12,12 +14,25 @@ EXPOSED_HEADERS = "X-Mock-Error, WWW-Authenticate, Allow"
 METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS, HEAD"
 
 
-class Cors:
-    """`--cors-origin`: `*` (default) or a comma-separated list of allowed origins."""
+@dataclass(frozen=True)
+class Answer:
+    """A preflight answer a vendor was seen to give (status and plain-text body)."""
 
-    def __init__(self, origins: str) -> None:
+    status: int
+    body: str = ""
+
+
+class Cors:
+    """`--cors-origin`: `*` (default) or a comma-separated list of allowed origins; or, under
+    `--fidelity observed`, the policy a vendor was seen to apply (`credentials`, and how it
+    answers an allowed and a refused preflight)."""
+
+    def __init__(self, origins: str, credentials: bool = False, allowed: Answer | None = None, refused: Answer | None = None) -> None:
         self._any = origins.strip() == "*"
         self._origins = frozenset(o.strip().rstrip("/") for o in origins.split(",") if o.strip())
+        self._credentials = credentials
+        self._allowed_answer = allowed
+        self._refused_answer = refused
 
     def allowed(self, origin: str) -> str | None:
         """The `Access-Control-Allow-Origin` value for `origin`, or None if it is not allowed."""
@@ -31,18 +46,25 @@ class Cors:
             return None
         allow = self.allowed(origin)
         if allow is None:
+            if self._refused_answer is not None:
+                refused = self._refused_answer
+                extra = [("Access-Control-Allow-Credentials", "true")] if self._credentials else []
+                return Response(refused.status, refused.body.encode(), "text/plain; charset=utf-8", extra, problems=(f"preflight from {origin} refused, as the vendor refuses it",))
             reason = f"preflight from {origin} refused: not in --cors-origin (add it: --cors-origin {','.join(sorted(self._origins | {origin}))})"
             return Response(403, media_type=None, problems=(reason,))
         requested = _header(scope, b"access-control-request-headers")
         headers = ALLOWED_HEADERS + (f", {requested}" if requested else "")
+        answer = self._allowed_answer or Answer(204)
         return Response(
-            204,
-            media_type=None,
+            answer.status,
+            answer.body.encode(),
+            "text/plain; charset=utf-8" if answer.body else None,
             headers=[
                 ("Access-Control-Allow-Origin", allow),
                 ("Access-Control-Allow-Methods", METHODS),
                 ("Access-Control-Allow-Headers", headers),
                 ("Access-Control-Max-Age", "600"),
+                *([("Access-Control-Allow-Credentials", "true")] if self._credentials else []),
                 *([] if self._any else [("Vary", "Origin")]),
             ],
         )
@@ -50,12 +72,13 @@ class Cors:
     def wrap(self, send: Send, origin: str) -> Send:
         """`send`, adding the CORS headers to the response start."""
         allow = self.allowed(origin)
-        if allow is None:
+        extra: list[tuple[bytes, bytes]] = []
+        if allow is not None:
+            extra += [(b"access-control-allow-origin", allow.encode("latin-1")), (b"access-control-expose-headers", EXPOSED_HEADERS.encode())]
+        if self._credentials:  # an observed vendor (Starlette's CORSMiddleware) says it to every origin
+            extra.append((b"access-control-allow-credentials", b"true"))
+        if not extra:
             return send
-        extra = [
-            (b"access-control-allow-origin", allow.encode("latin-1")),
-            (b"access-control-expose-headers", EXPOSED_HEADERS.encode()),
-        ]
         if not self._any:
             extra.append((b"vary", b"Origin"))
 
@@ -65,6 +88,11 @@ class Cors:
             await send(message)
 
         return send_with_cors
+
+
+def is_preflight(method: str, headers: dict[str, str]) -> bool:
+    """A CORS preflight (`OPTIONS` naming the method to come), not a call to the API."""
+    return method == "OPTIONS" and "access-control-request-method" in headers and "origin" in headers
 
 
 def origin_of(scope: Scope) -> str | None:

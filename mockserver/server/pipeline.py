@@ -43,6 +43,7 @@ from ..vendor import observed
 from ..vendor.audit import body_path
 from ..vendor.forward import VIOLATIONS_HEADER
 from ..vendor.recording import Recorder
+from .cors import Cors
 from .http import JSON, Request, Response
 
 MOCK_ERROR_HEADER = "X-Mock-Error"
@@ -398,6 +399,11 @@ class Pipeline:
         self.journal = journal
         self._generation = journal.generation()
         self.recorder = Recorder(settings.record, journal.masked) if settings.record is not None else None
+        self.observed_cors = self._observed_cors()
+
+    def _observed_cors(self) -> dict[str, Cors]:
+        """The observed CORS policy of each API that has one (`--fidelity observed`)."""
+        return {m.api.name: m.observed.cors for m in self.apis.values() if m.observed is not None and m.observed.cors is not None}
 
     def api_for_path(self, path: str) -> MockedApi | None:
         """The API `path` is under; first notices a reset made by another worker process."""
@@ -440,6 +446,7 @@ class Pipeline:
             if kept is None and self.store is not None:
                 seeding.load(api.name, mocked.resources, self.store, self.data, mocked.streams.uuid4)
         self.apis = replaced
+        self.observed_cors = self._observed_cors()
 
     def seed(self) -> None:
         """Store the initial data, unless another process sharing the store already did."""

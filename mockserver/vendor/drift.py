@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import jsonio
+from ..server.cors import is_preflight
 from ..server.routing import Router
 from ..spec import Api, Operation
 from .audit import REQUEST, Answer, Auditor, Violation, refuses_input
@@ -127,8 +128,8 @@ def judge(apis: Iterable[Api], exchanges: list[Exchange]) -> dict[tuple[str, str
     auditors = {api.name: Auditor(api) for api in apis}
     judged: dict[tuple[str, str], list[Judged]] = {}
     for exchange in exchanges:
-        if exchange.api not in by_name:
-            continue
+        if exchange.api not in by_name or is_preflight(exchange.request.method, exchange.request.headers):
+            continue  # a preflight is the CORS layer speaking, not the API (learn reads it)
         request = exchange.request
         match = router.match(request.method, request.raw_path or request.path, request.query_string)
         op = match.operation if match is not None else None

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .. import jsonio
+from ..server.cors import is_preflight
 from ..spec import Api, Operation
 from .drift import Judged, OperationDrift, analyse, judge
 from .exchanges import Exchange
@@ -36,6 +37,9 @@ def learn(apis: Iterable[Api], exchanges: list[Exchange], vendor: str = "") -> d
         if not operations:
             continue
         drafted[api.name] = _draft(api, operations, judged, vendor)
+        cors = _cors([e for e in exchanges if e.api == api.name])
+        if cors:
+            drafted[api.name]["cors"] = cors
     return drafted
 
 
@@ -173,6 +177,24 @@ def _templated(value: Any, exchange: Exchange) -> Any:
 def _most_common(values: Iterable[Any]) -> Any:
     counted = Counter(jsonio.dumps(v) for v in values)
     return jsonio.loads(counted.most_common(1)[0][0])
+
+
+def _cors(exchanges: list[Exchange]) -> dict[str, Any] | None:
+    """The vendor's CORS policy, from the exchanges that carried an `Origin`: the origins it
+    granted, whether it allows credentials, and how it answers an allowed and a refused
+    preflight."""
+    seen = [e for e in exchanges if "origin" in e.request.headers]
+    if not seen:
+        return None
+    granted = {e.headers.get("access-control-allow-origin") for e in seen} - {None}
+    origins = ["*"] if "*" in granted else sorted(e.request.headers["origin"] for e in seen if e.headers.get("access-control-allow-origin") == e.request.headers["origin"])
+    policy: dict[str, Any] = {"origins": sorted(set(origins)), "credentials": any(e.headers.get("access-control-allow-credentials") == "true" for e in seen)}
+    preflights = [e for e in seen if is_preflight(e.request.method, e.request.headers)]
+    for key, group in (("preflight", [e for e in preflights if "access-control-allow-origin" in e.headers]), ("refused", [e for e in preflights if "access-control-allow-origin" not in e.headers])):
+        if group:
+            status, body = Counter((e.status, e.body.decode("utf-8", "replace")) for e in group).most_common(1)[0][0]
+            policy[key] = {"status": status, "body": body}
+    return policy
 
 
 def _covered(style: Mapping[str, Any], shared: Mapping[str, Any] | None) -> bool:

@@ -10,6 +10,11 @@ it):
       "404": {body: BODY}
       "422": {body: {detail: "${problems}"}, problem: [type, loc, msg, input, ctx]}
     ids: {memory_id: uuid}          # how minted ids look (uuid or integer)
+    cors:                           # replaces --cors-origin for this API
+      origins: [https://app.example]        # granted, reflected
+      credentials: true
+      preflight: {status: 200, body: OK}    # an allowed preflight's answer
+      refused: {status: 400, body: Disallowed CORS origin}
     operations:
       POST /memories:
         rules:                      # checked in order, after the document's own validation
@@ -38,6 +43,8 @@ import yaml
 
 from .. import jsonio, media
 from ..problems import ErrorItem
+from ..server.cors import Answer as CorsAnswer
+from ..server.cors import Cors
 from ..server.http import Request
 
 FIDELITIES = ("spec", "observed")
@@ -88,6 +95,7 @@ class Behaviour:
     errors: Mapping[int, ErrorStyle]
     ids: Mapping[str, str]
     operations: Mapping[str, OperationBehaviour]
+    cors: Cors | None = None
 
     def of(self, routing_id: str) -> OperationBehaviour:
         return self.operations.get(routing_id) or _NOTHING
@@ -145,7 +153,19 @@ def _behaviour(path: Path, data: Mapping[str, Any]) -> Behaviour:
     for name, shape in ids.items():
         if shape not in ("uuid", "integer"):
             raise ValueError(f"ids.{name}: {shape!r} is not uuid or integer")
-    return Behaviour(path, str(data.get("vendor") or ""), _errors(data.get("errors")), ids, operations)
+    return Behaviour(path, str(data.get("vendor") or ""), _errors(data.get("errors")), ids, operations, _cors(data.get("cors")))
+
+
+def _cors(data: Any) -> Cors | None:
+    """`cors: {origins: [...], credentials: true, preflight: {status, body}, refused: {status, body}}`."""
+    if not data:
+        return None
+    origins = [str(o) for o in data.get("origins") or []]
+
+    def answer(spec: Any) -> CorsAnswer | None:
+        return CorsAnswer(int(spec["status"]), str(spec.get("body") or "")) if spec else None
+
+    return Cors(",".join(origins) if origins else "", bool(data.get("credentials")), answer(data.get("preflight")), answer(data.get("refused")))
 
 
 def _rule(data: Mapping[str, Any]) -> Rule:
