@@ -18,7 +18,7 @@ from .config import Settings, default_specs
 from .mocker.faults import Chaos, parse_latency, parse_rate
 from .spec.gaps import spec_gaps
 from .spec import Api, SpecError, load_directory, placed_nits
-from .vendor.forward import UpstreamError, parse_upstream
+from .vendor.forward import UpstreamError, missing_client, parse_upstream
 
 EXIT_SPEC_ERROR = 2
 
@@ -233,6 +233,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "learn":
         return learn_command(apis, args)
     names = {api.name for api in apis}
+    if args.upstream and (missing := missing_client()):
+        print(f"mockserver: {missing}", file=sys.stderr)
+        return EXIT_SPEC_ERROR
     unknown = [name for name, _ in args.upstream if name not in names]
     if unknown:
         print(f"mockserver: --upstream {unknown[0]}: no such API (serving: {', '.join(sorted(names))})", file=sys.stderr)

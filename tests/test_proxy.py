@@ -165,3 +165,9 @@ def test_the_vendor_answers_its_own_cors(agentos: str, proxy: str) -> None:
 def test_an_unusable_upstream_is_one_line_and_exit_2(value: str, said: str) -> None:
     result = subprocess.run([sys.executable, "-m", "mockserver", "serve", "--specs", str(SPECS), "--upstream", value], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and said in result.stderr and "Traceback" not in result.stderr
+
+
+def test_without_the_proxy_extra_upstream_says_what_to_install() -> None:
+    blocked = "import sys; sys.modules['aiohttp'] = None; from mockserver.cli import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run([sys.executable, "-c", blocked, "serve", "--specs", str(SPECS), "--upstream", "agno=http://127.0.0.1:9"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "pip install 'mockserver[proxy]'" in result.stderr and "Traceback" not in result.stderr
