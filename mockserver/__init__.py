@@ -1,3 +1,3 @@
 """mockserver: a contract mock server for the HTTP APIs of AI-memory products."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

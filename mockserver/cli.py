@@ -11,8 +11,9 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
+from . import __version__
 from .validator.security import ENV_TOKENS, MODES
 from .config import Settings, default_specs
 from .mocker.faults import Chaos, parse_latency, parse_rate
@@ -23,11 +24,19 @@ from .vendor.forward import UpstreamError, missing_client, parse_upstream
 EXIT_SPEC_ERROR = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is one line (and exit 2), not the usage block too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_SPEC_ERROR, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mockserver",
         description="Contract mock server for the HTTP APIs of AI-memory products.",
     )
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     serve = commands.add_parser(
@@ -37,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_specs_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
-    serve.add_argument("--port", type=int, default=8080, help="port to bind, 0 for any free port (default: %(default)s)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to bind, 0 for any free port (default: %(default)s)")
     serve.add_argument("--quiet", action="store_true", help="no access log line per request")
     serve.add_argument(
         "--token",
@@ -52,12 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="reproducible answers: the same requests get byte-identical responses (ids and timestamps included)",
     )
-    serve.add_argument("--locale", default="en_US", help="Faker locale for invented names, places, text (default: %(default)s)")
-    serve.add_argument("--journal-size", type=int, default=10_000, metavar="N", help="requests (and created records) kept for /__admin (default: %(default)s)")
+    serve.add_argument("--locale", type=_locale, default="en_US", help="Faker locale for invented names, places, text (default: %(default)s)")
+    serve.add_argument("--journal-size", type=_positive, default=10_000, metavar="N", help="requests (and created records) kept for /__admin (default: %(default)s)")
     serve.add_argument("--cors-origin", type=_origins, default="*", metavar="ORIGINS", help="Access-Control-Allow-Origin: * or comma-separated origins such as http://localhost:5173 (default: %(default)s)")
     serve.add_argument("--latency", type=_latency, metavar="MS|LOW-HIGH", help="delay every answer by MS, or uniformly LOW to HIGH milliseconds (seeded)")
     serve.add_argument("--error-rate", type=_rate, default=0.0, metavar="P", help="answer this share (0..1) of valid requests with a declared 5xx (seeded)")
-    serve.add_argument("--port-per-api", type=int, metavar="BASE", help="also serve API i (in the order printed) alone on port BASE+i under its spec's server path")
+    serve.add_argument("--port-per-api", type=_port, metavar="BASE", help="also serve API i (in the order printed) alone on port BASE+i under its spec's server path")
     serve.add_argument("--workers", type=_positive, default=1, metavar="N", help="worker processes on the same port, sharing the journal through SQLite (default: %(default)s)")
     serve.add_argument("--admin-token", metavar="T", help="bearer token for /__admin/* (required to use it when --host is not a loopback address)")
     serve.add_argument(
@@ -195,10 +204,33 @@ def _state_url(text: str) -> str:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, not {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {value}")
+    return value
+
+
+def _locale(text: str) -> str:
+    from faker.config import AVAILABLE_LOCALES
+
+    if text not in AVAILABLE_LOCALES:
+        near = sorted(locale for locale in AVAILABLE_LOCALES if locale.split("_")[0] == text.split("_")[0])[:6]
+        hint = f" (for this language: {', '.join(near)})" if near else " (such as en_US, de_DE, fr_FR, ja_JP)"
+        raise argparse.ArgumentTypeError(f"Faker has no locale {text!r}{hint}")
+    return text
 
 
 def _size(text: str) -> int:
@@ -236,6 +268,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.upstream and (missing := missing_client()):
         print(f"mockserver: {missing}", file=sys.stderr)
         return EXIT_SPEC_ERROR
+    if args.port_per_api is not None and not 1 <= args.port_per_api <= 65536 - len(apis):
+        last = args.port_per_api + len(apis) - 1
+        print(f"mockserver: --port-per-api {args.port_per_api}: {len(apis)} API{'s' if len(apis) != 1 else ''} need ports {args.port_per_api} to {last}, which must lie within 1 to 65535", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    problem = _folder_problem(args)
+    if problem is not None:
+        print(f"mockserver: {problem}", file=sys.stderr)
+        return EXIT_SPEC_ERROR
     unknown = [name for name, _ in args.upstream if name not in names]
     if unknown:
         print(f"mockserver: --upstream {unknown[0]}: no such API (serving: {', '.join(sorted(names))})", file=sys.stderr)
@@ -272,6 +312,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .server.run import serve
 
     return serve(apis, settings)
+
+
+def _folder_problem(args: argparse.Namespace) -> str | None:
+    """Why a folder flag of `serve` cannot be used, before anything starts: `--data` and
+    `--observed` must exist, `--record` must be a folder that can be written."""
+    if args.data is not None and not args.data.is_dir():
+        return f"--data {args.data}: no such folder"
+    if args.observed is not None and not args.observed.is_dir():
+        return f"--observed {args.observed}: no such folder"
+    if args.record is not None:
+        try:
+            args.record.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"--record {args.record}: {exc.strerror or exc}"
+    return None
 
 
 def drift_command(apis: list[Api], args: argparse.Namespace) -> int:

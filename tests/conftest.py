@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import random
 import shutil
 import socket
 import subprocess
@@ -14,6 +16,7 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
+from hypothesis import settings
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
@@ -23,10 +26,42 @@ from mockserver.spec import Api, load_directory
 
 pytest_plugins = ["pytester"]
 
+# Hypothesis: `dev` (the default) replays the same examples on every run, so a local failure
+# stays put while it is fixed; `ci` (HYPOTHESIS_PROFILE=ci, set by .ci/run) explores new ones on
+# every run from a seed printed in the report header, so a CI failure can be replayed with
+# `pytest --hypothesis-seed=N`.
+settings.register_profile("dev", derandomize=True)
+settings.register_profile("ci", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Under the `ci` profile, one seed for the whole run (every xdist worker gets it)."""
+    if settings().derandomize or config.getoption("hypothesis_seed", None) is not None:
+        return
+    seed = os.environ.get("MOCKSERVER_HYPOTHESIS_SEED") or str(random.randrange(2**32))
+    os.environ["MOCKSERVER_HYPOTHESIS_SEED"] = seed  # inherited by the xdist workers
+    config.option.hypothesis_seed = int(seed)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = config.getoption("hypothesis_seed", None)
+    profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+    return f"hypothesis profile: {profile}" + (f", seed {seed} (replay: pytest --hypothesis-seed={seed})" if seed is not None else " (derandomized)")
+
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 VENDORS = ("mielto", "agno", "omi", "memoram", "memoryplugin")
 TOKEN = "test-token"
+# Each shipped vendor's create operation, as the mock serves it.
+PATHS = {
+    "mielto": "/mielto/api/v1/memories",
+    "agno": "/agno/memories",
+    "omi": "/omi/v1/dev/user/memories",
+    "memoram": "/memoram/api/v1/memory-blobs",
+    "memoryplugin": "/memoryplugin/api/memory",
+}
 
 
 def valid_body(api: str) -> dict[str, Any]:
@@ -110,6 +145,29 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
     process.terminate()
     process.wait(10)
+
+
+def free_run(count: int) -> int:
+    """A base port with `count` free consecutive ports after it."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count > 65535:
+            continue
+        try:
+            held = []
+            for port in range(base, base + count):
+                sock = socket.socket()
+                held.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in held:
+                sock.close()
+    raise RuntimeError("no free port range")
 
 
 AGNO_PYTHON = ROOT / ".venv-agno" / "bin" / "python"

@@ -6,10 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import TOKEN, valid_body
+from conftest import PATHS, TOKEN, valid_body
 from mockserver.config import Settings
 from mockserver.testing.thread import ServerThread
-from test_serving import PATHS
 
 ORIGIN = "http://localhost:5173"
 

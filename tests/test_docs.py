@@ -13,10 +13,9 @@ import yaml
 from openapi_core import OpenAPI
 from openapi_spec_validator import validate
 
-from conftest import SPECS, TOKEN, VENDORS, assert_valid_response, valid_body
+from conftest import PATHS, SPECS, TOKEN, VENDORS, assert_valid_response, valid_body
 from mockserver.spec import Api
 from mockserver.testing.pytest_plugin import MockServerFixture
-from test_serving import PATHS
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -8,8 +8,7 @@ import httpx
 import pytest
 from openapi_core import OpenAPI
 
-from conftest import TOKEN, assert_valid_response, valid_body
-from test_serving import PATHS
+from conftest import PATHS, TOKEN, assert_valid_response, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 JSON = {**AUTH, "Content-Type": "application/json"}

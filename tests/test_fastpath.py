@@ -49,7 +49,7 @@ values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=
 
 @pytest.mark.parametrize(("label", "check", "mocked", "_"), CHECKS, ids=[c[0] for c in CHECKS])
 def test_accelerator_agrees_with_openapi_core(label: str, check: SchemaCheck, mocked: MockedApi, _: Any) -> None:
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
     @given(value=values, seed=st.integers(0, 2**32), mutate=st.booleans())
     def agree(value: Any, seed: int, mutate: bool) -> None:
         if not mutate:

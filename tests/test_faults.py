@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import SPECS, TOKEN, valid_body
+from conftest import PATHS, SPECS, TOKEN, valid_body
 from mockserver.validator.security import AuthPolicy
 from mockserver.config import Settings
 from mockserver.mocker.faults import Chaos, parse_latency, parse_rate
@@ -18,7 +18,6 @@ from mockserver.journal.memory import Journal
 from mockserver.server.pipeline import MockedApi
 from mockserver.spec import load_api
 from mockserver.testing.thread import ServerThread
-from test_serving import PATHS
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

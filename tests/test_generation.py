@@ -85,7 +85,7 @@ def test_generated_responses_validate_with_openapi_core(document: Path, routing_
     op = mocked.operations[routing_id]
     code = int(status) if status.isdigit() else 400
 
-    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
     @given(seed=st.integers(0, 2**32), problem=PROBLEMS)
     def check(seed: int, problem: Problem) -> None:
         mocked.streams.reseed(seed)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import TOKEN, VENDORS, valid_body
+from conftest import PATHS, TOKEN, VENDORS, valid_body
 from mockserver.config import Settings
 from mockserver.testing.pytest_plugin import MockServerFixture
 from mockserver.testing.thread import ServerThread
-from test_serving import PATHS
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -24,12 +24,11 @@ from openapi_core.validation.request.exceptions import (
     RequestBodyValidationError,
 )
 
-from conftest import TOKEN, VENDORS, valid_body
+from conftest import PATHS, TOKEN, VENDORS, valid_body
 from mockserver.server.http import Request
 from mockserver.spec import Api
 from mockserver.validator.request import compile_api
 
-from test_serving import PATHS
 
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 
@@ -104,7 +103,7 @@ def test_verdict_and_blamed_fields_match_openapi_core(
 ) -> None:
     import orjson
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
     @given(body=mutated(vendor), garbage=st.one_of(st.none(), st.binary(max_size=12)))
     def check(body: Any, garbage: bytes | None) -> None:
         raw = garbage if garbage is not None else orjson.dumps(body)

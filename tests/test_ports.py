@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -11,30 +10,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from conftest import SPECS, TOKEN, valid_body
-
-
-def free_run(count: int) -> int:
-    """A base port with `count` free consecutive ports after it."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + count > 65535:
-            continue
-        try:
-            held = []
-            for port in range(base, base + count):
-                sock = socket.socket()
-                held.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in held:
-                sock.close()
-    raise RuntimeError("no free port range")
+from conftest import SPECS, TOKEN, free_run, valid_body
 
 
 @pytest.fixture(scope="module")

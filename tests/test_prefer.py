@@ -10,10 +10,9 @@ import httpx
 import pytest
 from openapi_core import OpenAPI
 
-from conftest import TOKEN, assert_valid_response, valid_body
+from conftest import PATHS, TOKEN, assert_valid_response, valid_body
 from mockserver.config import Settings
 from mockserver.testing.thread import ServerThread
-from test_serving import PATHS
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -12,10 +12,9 @@ import httpx
 import pytest
 from faker.providers.lorem.en_US import Provider as Lorem
 
-from conftest import SPECS, TOKEN, valid_body
+from conftest import PATHS, SPECS, TOKEN, valid_body
 from mockserver.config import Settings
 from mockserver.testing.thread import ServerThread
-from test_serving import PATHS
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

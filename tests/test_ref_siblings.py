@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from conftest import TOKEN
-from test_serving import PATHS
+from conftest import PATHS, TOKEN
 
 
 def test_omi_category_default_beside_its_ref_is_served(client: httpx.Client) -> None:

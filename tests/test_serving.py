@@ -6,17 +6,10 @@ import httpx
 import pytest
 from openapi_core import OpenAPI
 
-from conftest import TOKEN, VENDORS, assert_valid_response, valid_body
+from conftest import PATHS, TOKEN, VENDORS, assert_valid_response, valid_body
 from mockserver.spec import Api
 
 SUCCESS = {"mielto": 200, "agno": 200, "omi": 200, "memoram": 201, "memoryplugin": 200}
-PATHS = {
-    "mielto": "/mielto/api/v1/memories",
-    "agno": "/agno/memories",
-    "omi": "/omi/v1/dev/user/memories",
-    "memoram": "/memoram/api/v1/memory-blobs",
-    "memoryplugin": "/memoryplugin/api/memory",
-}
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 

@@ -12,9 +12,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from conftest import SPECS, TOKEN, VENDORS, valid_body
-from test_ports import free_run
-from test_serving import PATHS
+from conftest import PATHS, SPECS, TOKEN, VENDORS, free_run, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -9,6 +9,7 @@ own app from the settings passed in the environment and shares one SQLite journa
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 import shutil
@@ -57,7 +58,7 @@ def announcement(apis: list[Api], settings: Settings, port: int) -> str:
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     root = f"http://{shown}:{port}"
     width = max(len(api.name) for api in apis)
-    lines = [f"mockserver ready on {root} ({len(apis)} APIs)"]
+    lines = [f"mockserver ready on {root} ({len(apis)} API{'' if len(apis) == 1 else 's'})"]
     lines += [f"  {api.name.ljust(width)}  {root}{api.base_path}{_proxied(api, settings)}" for api in apis]
     if settings.port_per_api is not None:
         lines.append("  one port per API (--port-per-api):")
@@ -115,11 +116,19 @@ def serve(apis: list[Api], settings: Settings) -> int:
     ports = [settings.port]
     if settings.port_per_api is not None:
         ports += [settings.port_per_api + i for i in range(len(apis))]
-    try:
-        sockets = [_config(_WORKER_FACTORY, settings, port).bind_socket() for port in ports]
-    except SystemExit:
-        print(f"mockserver: could not listen on {settings.host} (port in use or not permitted)", file=sys.stderr)
-        return 1
+    sockets = []
+    for port in ports:
+        try:
+            sockets.append(bind(settings.host, port))
+        except OSError as exc:
+            for sock in sockets:
+                sock.close()
+            if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+                print(f"mockserver: --host {settings.host}: not an address of this machine ({exc.strerror or exc})", file=sys.stderr)
+                return 2
+            shown = f"[{settings.host}]" if ":" in settings.host else settings.host
+            print(f"mockserver: could not listen on {shown}:{port}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
     try:
         app = MockServer(apis, settings if settings.workers == 1 else dataclasses.replace(settings, state=None))
     except (RuntimeError, SeedError, ObservedError) as exc:
@@ -130,6 +139,21 @@ def serve(apis: list[Api], settings: Settings) -> int:
     server = _AnnouncingServer(_config(app, settings, settings.port), apis, settings)
     server.run(sockets=sockets)
     return 0 if server.started else 1
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to `host:port` (uvicorn listens on it), as uvicorn binds one, but failing
+    with the `OSError` itself so the message can name the address."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def _serve_workers(apis: list[Api], settings: Settings, sockets: list[socket.socket]) -> int:

@@ -9,17 +9,22 @@
 One server per test session on a free 127.0.0.1 port, in a background thread; `mockserver`
 resets its journal, records and seeded streams before each test. Configure it with ini options
 (`mockserver_seed = 7`, …; see `pytest --help`) or override the `mockserver_settings` fixture.
+
+Installing mockserver loads this module into every pytest run of the environment, so it
+imports nothing of the server until a test asks for a fixture: a run that never does pays for
+the ini options only, and no warning filter, collector setting or logger of the user's process
+is touched.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
-from ..config import Settings, default_specs
-from ..mocker.faults import Chaos, parse_latency, parse_rate
-from .thread import ServerThread
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .thread import ServerThread
 
 _INI = {
     "mockserver_specs": "directory of OpenAPI documents (default: ./specs, else the bundled vendor specs)",
@@ -79,6 +84,8 @@ class MockServerFixture:
 @pytest.fixture(scope="session")
 def mockserver_settings(pytestconfig: pytest.Config) -> Settings:
     """Serve options from the ini file; override this fixture for full control."""
+    from ..config import Settings, default_specs
+    from ..mocker.faults import Chaos, parse_latency, parse_rate
 
     def ini(name: str) -> str:
         return str(pytestconfig.getini(name) or "").strip()
@@ -102,6 +109,8 @@ def mockserver_settings(pytestconfig: pytest.Config) -> Settings:
 @pytest.fixture(scope="session")
 def mockserver_session(mockserver_settings: Settings) -> Iterator[MockServerFixture]:
     """The session's server, without the per-test reset."""
+    from .thread import ServerThread
+
     with ServerThread(mockserver_settings) as server:
         yield MockServerFixture(server)
 

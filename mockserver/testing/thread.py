@@ -23,13 +23,15 @@ class ServerThread:
 
     def __init__(self, settings: Settings, apis: list[Api] | None = None) -> None:
         self.apis = apis if apis is not None else load_directory(Path(settings.specs))
-        self.app = MockServer(self.apis, settings)
+        # A guest in someone else's process (their tests): the collector is not frozen and
+        # uvicorn is not let near the logging configuration.
+        self.app = MockServer(self.apis, settings, freeze=False)
         config = uvicorn.Config(
             self.app,
             host="127.0.0.1",
             port=0,
             access_log=False,
-            log_level="warning",
+            log_config=None,
             lifespan="on",
             **uvicorn_options(settings),
         )
