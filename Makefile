@@ -5,14 +5,15 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test check bench clean system-packages
+.PHONY: run test test-lowest lint check bench clean constraints system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# The exact versions of constraints.txt: a run today installs what yesterday's did.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev]'
 	touch $@
 
 # Edits to the documents are served at once (--watch).
@@ -21,8 +22,36 @@ run: $(VENV)/.installed
 
 # One worker per core, a test file per worker: the corpus fuzzing waits on its server most of
 # the time, so it runs beside the rest of the suite instead of after it.
-test: $(VENV)/.installed .venv-agno/.installed system-packages
+test: lint .venv-agno/.installed system-packages
 	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# ruff (rules in pyproject.toml) and mypy --strict on the package.
+lint: $(VENV)/.installed
+	$(BIN)/ruff check mockserver tests
+	$(BIN)/ruff format --check mockserver tests
+	$(BIN)/mypy
+
+# The same suite on the lowest version of every runtime dependency pyproject.toml allows.
+LOWEST := .venv-lowest
+test-lowest: $(LOWEST)/.installed .venv-agno/.installed system-packages
+	$(LOWEST)/bin/python -m pytest -n auto --dist loadfile
+
+$(LOWEST)/.installed: pyproject.toml constraints-lowest.txt
+	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST)/bin/python -m pip install --quiet -c constraints-lowest.txt -e '.[test]'
+	touch $@
+
+# Rewrite constraints.txt with the newest versions pyproject.toml allows.
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
+	.venv-constraints/bin/python -m pip install --quiet -e '.[test,dev]'
+	{ echo "# Exact versions CI installs (make test): the newest allowed when this file was written."; \
+	  echo "# Regenerate: make constraints (a fresh virtualenv, pip install -e '.[test,dev]', pip freeze)."; \
+	  .venv-constraints/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+	rm -rf .venv-constraints
 
 # The real Agno AgentOS for the differential test, in its own environment (its FastAPI stack
 # is not ours to pin).
@@ -52,4 +81,4 @@ bench: $(VENV)/.installed
 	PATH="$(BIN):$$PATH" $(BIN)/python bench/run
 
 clean:
-	rm -rf $(VENV) .venv-agno build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOWEST) .venv-agno build *.egg-info .pytest_cache .hypothesis

@@ -10,15 +10,16 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import NoReturn
 
 from . import __version__
-from .validator.security import ENV_TOKENS, MODES
 from .config import Settings, default_specs
 from .mocker.faults import Chaos, parse_latency, parse_rate
-from .spec.gaps import spec_gaps
 from .spec import Api, SpecError, load_directory, placed_nits
+from .spec.gaps import spec_gaps
+from .validator.security import ENV_TOKENS, MODES
 from .vendor.forward import UpstreamError, missing_client, parse_upstream
 
 EXIT_SPEC_ERROR = 2
@@ -46,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_specs_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
-    serve.add_argument("--port", type=_port, default=8080, help="port to bind, 0 for any free port (default: %(default)s)")
+    serve.add_argument(
+        "--port", type=_port, default=8080, help="port to bind, 0 for any free port (default: %(default)s)"
+    )
     serve.add_argument("--quiet", action="store_true", help="no access log line per request")
     serve.add_argument(
         "--token",
@@ -61,14 +64,60 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="reproducible answers: the same requests get byte-identical responses (ids and timestamps included)",
     )
-    serve.add_argument("--locale", type=_locale, default="en_US", help="Faker locale for invented names, places, text (default: %(default)s)")
-    serve.add_argument("--journal-size", type=_positive, default=10_000, metavar="N", help="requests (and created records) kept for /__admin (default: %(default)s)")
-    serve.add_argument("--cors-origin", type=_origins, default="*", metavar="ORIGINS", help="Access-Control-Allow-Origin: * or comma-separated origins such as http://localhost:5173 (default: %(default)s)")
-    serve.add_argument("--latency", type=_latency, metavar="MS|LOW-HIGH", help="delay every answer by MS, or uniformly LOW to HIGH milliseconds (seeded)")
-    serve.add_argument("--error-rate", type=_rate, default=0.0, metavar="P", help="answer this share (0..1) of valid requests with a declared 5xx (seeded)")
-    serve.add_argument("--port-per-api", type=_port, metavar="BASE", help="also serve API i (in the order printed) alone on port BASE+i under its spec's server path")
-    serve.add_argument("--workers", type=_positive, default=1, metavar="N", help="worker processes on the same port, sharing the journal through SQLite (default: %(default)s)")
-    serve.add_argument("--admin-token", metavar="T", help="bearer token for /__admin/* (required to use it when --host is not a loopback address)")
+    serve.add_argument(
+        "--locale",
+        type=_locale,
+        default="en_US",
+        help="Faker locale for invented names, places, text (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--journal-size",
+        type=_positive,
+        default=10_000,
+        metavar="N",
+        help="requests (and created records) kept for /__admin (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        type=_origins,
+        default="*",
+        metavar="ORIGINS",
+        help=(
+            "Access-Control-Allow-Origin: * or comma-separated origins such as http://localhost:5173 (default: "
+            "%(default)s)"
+        ),
+    )
+    serve.add_argument(
+        "--latency",
+        type=_latency,
+        metavar="MS|LOW-HIGH",
+        help="delay every answer by MS, or uniformly LOW to HIGH milliseconds (seeded)",
+    )
+    serve.add_argument(
+        "--error-rate",
+        type=_rate,
+        default=0.0,
+        metavar="P",
+        help="answer this share (0..1) of valid requests with a declared 5xx (seeded)",
+    )
+    serve.add_argument(
+        "--port-per-api",
+        type=_port,
+        metavar="BASE",
+        help="also serve API i (in the order printed) alone on port BASE+i under its spec's server path",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="worker processes on the same port, sharing the journal through SQLite (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--admin-token",
+        metavar="T",
+        help="bearer token for /__admin/* (required to use it when --host is not a loopback address)",
+    )
     serve.add_argument(
         "--max-body",
         type=_size,
@@ -79,34 +128,83 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--watch",
         action="store_true",
-        help="reload documents when they change (edit, add, remove) without a restart; a broken edit keeps the previous version serving",
+        help=(
+            "reload documents when they change (edit, add, remove) without a restart; a broken edit keeps the "
+            "previous version serving"
+        ),
     )
-    serve.add_argument("--stateless", action="store_true", help="invent every answer per request: nothing created is stored or read back")
+    serve.add_argument(
+        "--stateless",
+        action="store_true",
+        help="invent every answer per request: nothing created is stored or read back",
+    )
     serve.add_argument(
         "--state",
         type=_state_url,
         metavar="URL",
-        help="where resources live: in this process by default (SQLite across --workers); sqlite:///FILE keeps them across restarts; redis://HOST:PORT/DB shares them, and the journal, between mock processes on any hosts",
+        help=(
+            "where resources live: in this process by default (SQLite across --workers); sqlite:///FILE keeps them "
+            "across restarts; redis://HOST:PORT/DB shares them, and the journal, between mock processes on any hosts"
+        ),
     )
-    serve.add_argument("--max-records", type=_positive, default=100_000, metavar="N", help="stored objects per API; the oldest is evicted beyond this (default: %(default)s)")
-    serve.add_argument("--data", type=Path, metavar="DIR", help="initial data: DIR/<api>/*.json seeds collections at start and on reset (default: ./fixtures/data if present)")
+    serve.add_argument(
+        "--max-records",
+        type=_positive,
+        default=100_000,
+        metavar="N",
+        help="stored objects per API; the oldest is evicted beyond this (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help=(
+            "initial data: DIR/<api>/*.json seeds collections at start and on reset (default: ./fixtures/data if "
+            "present)"
+        ),
+    )
     serve.add_argument(
         "--upstream",
         type=_upstream,
         action="append",
         default=[],
         metavar="NAME=URL",
-        help="validating proxy: forward API NAME's requests to the real vendor at URL (its server URL), answer what it answers, and report how both sides depart from the document (repeatable)",
+        help=(
+            "validating proxy: forward API NAME's requests to the real vendor at URL (its server URL), answer what "
+            "it answers, and report how both sides depart from the document (repeatable)"
+        ),
     )
-    serve.add_argument("--upstream-timeout", type=_seconds, default=30.0, metavar="S", help="seconds to wait for an upstream's answer before a 504 (default: 30)")
+    serve.add_argument(
+        "--upstream-timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="S",
+        help="seconds to wait for an upstream's answer before a 504 (default: 30)",
+    )
     serve.add_argument(
         "--fidelity",
         choices=("spec", "observed"),
         default="spec",
-        help="spec: the document is the contract (default); observed: also follow what the real vendor was seen to do (fixtures/observed/<api>.yaml)",
+        help=(
+            "spec: the document is the contract (default); observed: also follow what the real vendor was seen to do "
+            "(fixtures/observed/<api>.yaml)"
+        ),
     )
-    serve.add_argument("--observed", type=Path, metavar="DIR", help="where --fidelity observed reads <api>.yaml (default: the bundled fixtures/observed)")
-    serve.add_argument("--record", type=Path, metavar="DIR", help="write every exchange to DIR/<api>/NNNN-METHOD-operation-STATUS.json (credentials masked), for review, drift and learn")
+    serve.add_argument(
+        "--observed",
+        type=Path,
+        metavar="DIR",
+        help="where --fidelity observed reads <api>.yaml (default: the bundled fixtures/observed)",
+    )
+    serve.add_argument(
+        "--record",
+        type=Path,
+        metavar="DIR",
+        help=(
+            "write every exchange to DIR/<api>/NNNN-METHOD-operation-STATUS.json (credentials masked), for review, "
+            "drift and learn"
+        ),
+    )
     serve.add_argument(
         "--auth",
         choices=MODES,
@@ -131,18 +229,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_specs_option(drift)
     drift.add_argument("recording", nargs="?", type=Path, metavar="DIR", help="a --record folder")
-    drift.add_argument("--journal", metavar="URL", help="read the journal of the mock running at URL instead (its proxied requests)")
+    drift.add_argument(
+        "--journal", metavar="URL", help="read the journal of the mock running at URL instead (its proxied requests)"
+    )
     drift.add_argument("--admin-token", metavar="T", help="the --admin-token of that mock, when it needs one")
     drift.add_argument("--json", action="store_true", help="print JSON for CI instead of text")
 
     learn = commands.add_parser(
         "learn",
         help="draft fixtures/observed/<api>.yaml from a recording of the real vendor",
-        description="Draft the observed-behaviour file of each recorded API (for serve --fidelity observed) from a --record folder; a person reviews it before committing.",
+        description=(
+            "Draft the observed-behaviour file of each recorded API (for serve --fidelity observed) from a --record "
+            "folder; a person reviews it before committing."
+        ),
     )
     _add_specs_option(learn)
     learn.add_argument("recording", type=Path, metavar="DIR", help="a --record folder of proxied exchanges")
-    learn.add_argument("--vendor", default="", metavar="TEXT", help="what was recorded, written into the file (e.g. 'agno 3.1.10')")
+    learn.add_argument(
+        "--vendor", default="", metavar="TEXT", help="what was recorded, written into the file (e.g. 'agno 3.1.10')"
+    )
     learn.add_argument("--out", type=Path, metavar="DIR", help="write DIR/<api>.yaml (default: print)")
     return parser
 
@@ -158,7 +263,10 @@ def _add_specs_option(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="directory of *.yaml, *.yml, *.json OpenAPI 3.0/3.1 documents (default: ./specs if present, else the five bundled vendor specs)",
+        help=(
+            "directory of *.yaml, *.yml, *.json OpenAPI 3.0/3.1 documents (default: ./specs if present, else the "
+            "five bundled vendor specs)"
+        ),
     )
 
 
@@ -237,7 +345,7 @@ def _size(text: str) -> int:
     match = re.fullmatch(r"\s*(\d+)\s*([kmg]?)i?b?\s*", text.lower())
     if not match:
         raise argparse.ArgumentTypeError(f"expected a size such as 1048576, 512K or 10M, not {text!r}")
-    return int(match.group(1)) * 1024 ** " kmg".index(match.group(2) or " ")
+    return int(match.group(1)) * int(1024 ** " kmg".index(match.group(2) or " "))
 
 
 def _rate(text: str) -> float:
@@ -270,7 +378,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_SPEC_ERROR
     if args.port_per_api is not None and not 1 <= args.port_per_api <= 65536 - len(apis):
         last = args.port_per_api + len(apis) - 1
-        print(f"mockserver: --port-per-api {args.port_per_api}: {len(apis)} API{'s' if len(apis) != 1 else ''} need ports {args.port_per_api} to {last}, which must lie within 1 to 65535", file=sys.stderr)
+        print(
+            f"mockserver: --port-per-api {args.port_per_api}: {len(apis)} API{'s' if len(apis) != 1 else ''} need "
+            f"ports {args.port_per_api} to {last}, which must lie within 1 to 65535",
+            file=sys.stderr,
+        )
         return EXIT_SPEC_ERROR
     problem = _folder_problem(args)
     if problem is not None:
@@ -278,7 +390,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_SPEC_ERROR
     unknown = [name for name, _ in args.upstream if name not in names]
     if unknown:
-        print(f"mockserver: --upstream {unknown[0]}: no such API (serving: {', '.join(sorted(names))})", file=sys.stderr)
+        print(
+            f"mockserver: --upstream {unknown[0]}: no such API (serving: {', '.join(sorted(names))})", file=sys.stderr
+        )
         return EXIT_SPEC_ERROR
     _warn_about_nits_in_background(apis)
     settings = Settings(
@@ -341,13 +455,21 @@ def drift_command(apis: list[Api], args: argparse.Namespace) -> int:
         print("mockserver: drift needs a recording folder or --journal URL (one of them)", file=sys.stderr)
         return EXIT_SPEC_ERROR
     try:
-        exchanges = from_recording(args.recording) if args.recording is not None else from_journal(args.journal, args.admin_token)
+        exchanges = (
+            from_recording(args.recording)
+            if args.recording is not None
+            else from_journal(args.journal, args.admin_token)
+        )
     except SourceError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return EXIT_SPEC_ERROR
     if not exchanges:
         where = args.recording or args.journal
-        print(f"mockserver: {where}: no proxied exchanges to judge (record them with serve --upstream NAME=URL --record DIR)", file=sys.stderr)
+        print(
+            f"mockserver: {where}: no proxied exchanges to judge (record them with serve --upstream NAME=URL --record "
+            "DIR)",
+            file=sys.stderr,
+        )
         return EXIT_SPEC_ERROR
     report = analyse(apis, exchanges)
     print(json.dumps(report.as_json(), indent=2) if args.json else render_text(report))
@@ -366,7 +488,9 @@ def learn_command(apis: list[Api], args: argparse.Namespace) -> int:
         return EXIT_SPEC_ERROR
     drafts = learn(apis, exchanges, args.vendor)
     if not drafts:
-        print(f"mockserver: {args.recording}: no proxied exchanges of a served operation to learn from", file=sys.stderr)
+        print(
+            f"mockserver: {args.recording}: no proxied exchanges of a served operation to learn from", file=sys.stderr
+        )
         return EXIT_SPEC_ERROR
     for api, data in drafts.items():
         text = dump(data, api)
@@ -391,14 +515,20 @@ def resource_report(apis: list[Api]) -> tuple[list[str], list[str]]:
     for api in apis:
         mocked = MockedApi(api, Settings(), AuthPolicy("off", frozenset()), Journal(1))
         described = mocked.resources.describe(api)
-        lines.append(f"  {api.name}: " + ("none, every operation is an action" if not described or described[0].startswith("actions") else ""))
+        lines.append(
+            f"  {api.name}: "
+            + ("none, every operation is an action" if not described or described[0].startswith("actions") else "")
+        )
         lines += [f"    {line}" for line in described]
         by_id = api.by_routing_id()
         for resource in mocked.resources.resources:
             for rid, role in resource.roles.items():
                 if role in ("read", "merge", "delete") and not mocked.can_404(by_id[rid]):
                     op = by_id[rid]
-                    gaps.append(f"{api.name} {op.method} {op.path}: no 404 declared and no error style: a missing object is answered as if it existed (invented)")
+                    gaps.append(
+                        f"{api.name} {op.method} {op.path}: no 404 declared and no error style: a missing object is "
+                        "answered as if it existed (invented)"
+                    )
     return lines, gaps
 
 
@@ -407,7 +537,9 @@ def check_report(apis: list[Api]) -> str:
     the resource map."""
     lines = [check_table(apis)]
     nits = [nit for api in apis for nit in placed_nits(api)]
-    lines.append(f"\nSpec problems served anyway ({len(nits)}; --strict refuses them):" if nits else "\nSpec problems: none")
+    lines.append(
+        f"\nSpec problems served anyway ({len(nits)}; --strict refuses them):" if nits else "\nSpec problems: none"
+    )
     lines += [f"  {nit}" for nit in nits]
     resources, resource_gaps = resource_report(apis)
     gaps = [str(gap) for api in apis for gap in spec_gaps(api)] + resource_gaps
@@ -422,7 +554,9 @@ def _warn_about_nits_in_background(apis: list[Api]) -> None:
     seconds that start-up should not wait for. A forked process does it on another core; a thread
     would hold the GIL against start-up itself (a 1.7 MB document: 8 s to healthy, not 2.7 s)."""
     if "fork" in multiprocessing.get_all_start_methods():
-        multiprocessing.get_context("fork").Process(target=_warn_about_nits, args=(apis, True), name="mockserver-nits", daemon=True).start()
+        multiprocessing.get_context("fork").Process(
+            target=_warn_about_nits, args=(apis, True), name="mockserver-nits", daemon=True
+        ).start()
     else:
         threading.Thread(target=_warn_about_nits, args=(apis,), name="mockserver-nits", daemon=True).start()
 

@@ -24,7 +24,7 @@ FIXTURES = _data_dir("bundled_fixtures", "fixtures")
 
 def sqlite_file(state: str | None) -> Path | None:
     """The file a `sqlite:///FILE` state URL names (`sqlite:////abs/path` for an absolute one)."""
-    return Path(state[len("sqlite:///"):]) if state is not None and state.startswith("sqlite:///") else None
+    return Path(state[len("sqlite:///") :]) if state is not None and state.startswith("sqlite:///") else None
 
 
 def default_data() -> Path | None:

@@ -9,8 +9,8 @@ without parameters), the most specific declaration winning.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Iterable, Sequence
 
 JSON = "application/json"
 

@@ -21,29 +21,84 @@ UNKNOWN = "00000000-0000-4000-8000-000000000000"
 Step = tuple[str, str, str, dict[str, Any]]
 
 STEPS: list[Step] = [
-    ("create", "POST", "/memories", {"json": {"memory": "Prefers window seats", "user_id": "u1", "topics": ["travel"]}}),
+    (
+        "create",
+        "POST",
+        "/memories",
+        {"json": {"memory": "Prefers window seats", "user_id": "u1", "topics": ["travel"]}},
+    ),
     ("create another", "POST", "/memories", {"json": {"memory": "Vegetarian", "user_id": "u1"}}),
-    ("create other user", "POST", "/memories", {"json": {"memory": "Early riser", "user_id": "u2", "topics": ["habits", "mornings"]}}),
+    (
+        "create other user",
+        "POST",
+        "/memories",
+        {"json": {"memory": "Early riser", "user_id": "u2", "topics": ["habits", "mornings"]}},
+    ),
     ("create without user_id", "POST", "/memories", {"json": {"memory": "Likes jazz"}}),
     ("create with null user_id", "POST", "/memories", {"json": {"memory": "Likes jazz", "user_id": None}}),
-    ("create with null topics", "POST", "/memories", {"json": {"memory": "Likes blues", "user_id": "u3", "topics": None}}),
-    ("create with extra field", "POST", "/memories", {"json": {"memory": "Reads sci-fi", "user_id": "u3", "mood": "happy"}}),
+    (
+        "create with null topics",
+        "POST",
+        "/memories",
+        {"json": {"memory": "Likes blues", "user_id": "u3", "topics": None}},
+    ),
+    (
+        "create with extra field",
+        "POST",
+        "/memories",
+        {"json": {"memory": "Reads sci-fi", "user_id": "u3", "mood": "happy"}},
+    ),
     ("create empty memory", "POST", "/memories", {"json": {"memory": "", "user_id": "u1"}}),
     ("create memory not a string", "POST", "/memories", {"json": {"memory": 5, "user_id": "u1"}}),
     ("create without memory", "POST", "/memories", {"json": {"user_id": "u1"}}),
     ("create topics not a list", "POST", "/memories", {"json": {"memory": "x", "user_id": "u1", "topics": "travel"}}),
     ("create memory too long", "POST", "/memories", {"json": {"memory": "x" * 5001, "user_id": "u1"}}),
-    ("create malformed JSON", "POST", "/memories", {"content": b'{"memory": "x",', "headers": {"Content-Type": "application/json"}}),
-    ("create as text/plain", "POST", "/memories", {"content": b"remember this", "headers": {"Content-Type": "text/plain"}}),
+    (
+        "create malformed JSON",
+        "POST",
+        "/memories",
+        {"content": b'{"memory": "x",', "headers": {"Content-Type": "application/json"}},
+    ),
+    (
+        "create as text/plain",
+        "POST",
+        "/memories",
+        {"content": b"remember this", "headers": {"Content-Type": "text/plain"}},
+    ),
     ("create with empty body", "POST", "/memories", {"content": b"", "headers": {"Content-Type": "application/json"}}),
     ("create with a JSON list", "POST", "/memories", {"json": [{"memory": "x", "user_id": "u1"}]}),
     ("create as form", "POST", "/memories", {"data": {"memory": "x", "user_id": "u1"}}),
     ("create without credentials", "POST", "/memories", {"json": {"memory": "x", "user_id": "u1"}, "auth": None}),
-    ("create with a wrong token", "POST", "/memories", {"json": {"memory": "x", "user_id": "u1"}, "auth": {"Authorization": "Bearer wrong-token"}}),
-    ("create with basic auth", "POST", "/memories", {"json": {"memory": "x", "user_id": "u1"}, "auth": {"Authorization": "Basic dXNlcjpwYXNz"}}),
-    ("create with a bare scheme", "POST", "/memories", {"json": {"memory": "x", "user_id": "u1"}, "auth": {"Authorization": "Bearer"}}),
-    ("create in an unknown db", "POST", "/memories", {"json": {"memory": "x", "user_id": "u1"}, "params": {"db_id": "nope"}}),
-    ("create with table, no db", "POST", "/memories", {"json": {"memory": "x", "user_id": "u1"}, "params": {"table": "memories"}}),
+    (
+        "create with a wrong token",
+        "POST",
+        "/memories",
+        {"json": {"memory": "x", "user_id": "u1"}, "auth": {"Authorization": "Bearer wrong-token"}},
+    ),
+    (
+        "create with basic auth",
+        "POST",
+        "/memories",
+        {"json": {"memory": "x", "user_id": "u1"}, "auth": {"Authorization": "Basic dXNlcjpwYXNz"}},
+    ),
+    (
+        "create with a bare scheme",
+        "POST",
+        "/memories",
+        {"json": {"memory": "x", "user_id": "u1"}, "auth": {"Authorization": "Bearer"}},
+    ),
+    (
+        "create in an unknown db",
+        "POST",
+        "/memories",
+        {"json": {"memory": "x", "user_id": "u1"}, "params": {"db_id": "nope"}},
+    ),
+    (
+        "create with table, no db",
+        "POST",
+        "/memories",
+        {"json": {"memory": "x", "user_id": "u1"}, "params": {"table": "memories"}},
+    ),
     ("list a user's", "GET", "/memories", {"params": {"user_id": "u1"}}),
     ("list all", "GET", "/memories", {}),
     ("list a page", "GET", "/memories", {"params": {"user_id": "u1", "limit": 1, "page": 1}}),
@@ -57,7 +112,12 @@ STEPS: list[Step] = [
     ("read without user", "GET", "/memories/{id}", {}),
     ("read unknown", "GET", f"/memories/{UNKNOWN}", {}),
     ("read without credentials", "GET", "/memories/{id}", {"auth": None}),
-    ("patch", "PATCH", "/memories/{id}", {"json": {"memory": "Prefers aisle seats", "user_id": "u1", "topics": ["travel"]}}),
+    (
+        "patch",
+        "PATCH",
+        "/memories/{id}",
+        {"json": {"memory": "Prefers aisle seats", "user_id": "u1", "topics": ["travel"]}},
+    ),
     ("patch memory not a string", "PATCH", "/memories/{id}", {"json": {"memory": 7, "user_id": "u1"}}),
     ("patch unknown", "PATCH", f"/memories/{UNKNOWN}", {"json": {"memory": "x", "user_id": "u1"}}),
     ("read after patch", "GET", "/memories/{id}", {"params": {"user_id": "u1"}}),
@@ -69,11 +129,36 @@ STEPS: list[Step] = [
     ("delete again", "DELETE", "/memories/{other}", {}),
     ("delete without credentials", "DELETE", "/memories/{id}", {"auth": None}),
     ("list after delete", "GET", "/memories", {"params": {"user_id": "u1"}}),
-    ("preflight from the vendor's console", "OPTIONS", "/memories", {"auth": None, "headers": {"Origin": "https://os.agno.com", "Access-Control-Request-Method": "POST"}}),
-    ("preflight from a local app", "OPTIONS", "/memories", {"auth": None, "headers": {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"}}),
-    ("preflight from elsewhere", "OPTIONS", "/memories", {"auth": None, "headers": {"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}}),
-    ("list from a local app", "GET", "/memories", {"params": {"user_id": "u2"}, "headers": {"Origin": "http://localhost:3000"}}),
-    ("list from elsewhere", "GET", "/memories", {"params": {"user_id": "u2"}, "headers": {"Origin": "http://evil.example"}}),
+    (
+        "preflight from the vendor's console",
+        "OPTIONS",
+        "/memories",
+        {"auth": None, "headers": {"Origin": "https://os.agno.com", "Access-Control-Request-Method": "POST"}},
+    ),
+    (
+        "preflight from a local app",
+        "OPTIONS",
+        "/memories",
+        {"auth": None, "headers": {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"}},
+    ),
+    (
+        "preflight from elsewhere",
+        "OPTIONS",
+        "/memories",
+        {"auth": None, "headers": {"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}},
+    ),
+    (
+        "list from a local app",
+        "GET",
+        "/memories",
+        {"params": {"user_id": "u2"}, "headers": {"Origin": "http://localhost:3000"}},
+    ),
+    (
+        "list from elsewhere",
+        "GET",
+        "/memories",
+        {"params": {"user_id": "u2"}, "headers": {"Origin": "http://evil.example"}},
+    ),
 ]
 
 
@@ -95,7 +180,13 @@ def run(base: str, cors: list[tuple[str, str | None, str | None]] | None = None)
                 ids["id" if name == "create" else "other"] = str(body.get("memory_id"))
             results.append((name, response.status_code, body))
             if cors is not None and "Origin" in headers:
-                cors.append((name, response.headers.get("access-control-allow-origin"), response.headers.get("access-control-allow-credentials")))
+                cors.append(
+                    (
+                        name,
+                        response.headers.get("access-control-allow-origin"),
+                        response.headers.get("access-control-allow-credentials"),
+                    )
+                )
     return results
 
 
@@ -131,5 +222,7 @@ def record(vendor: str, specs: Path, folder: Path) -> None:
     from mockserver.config import Settings
     from mockserver.testing.thread import ServerThread
 
-    with ServerThread(Settings(specs=specs, quiet=True, data=None, upstreams={"agno": vendor}, record=folder)) as server:
+    with ServerThread(
+        Settings(specs=specs, quiet=True, data=None, upstreams={"agno": vendor}, record=folder)
+    ) as server:
         run(server.url("agno"))

@@ -11,8 +11,9 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,8 +22,8 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 from mockserver.config import FIXTURES
-from mockserver.testing.pytest_plugin import MockServerFixture
 from mockserver.spec import Api, load_directory
+from mockserver.testing.pytest_plugin import MockServerFixture
 
 pytest_plugins = ["pytester"]
 
@@ -48,7 +49,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str:
     seed = config.getoption("hypothesis_seed", None)
     profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
-    return f"hypothesis profile: {profile}" + (f", seed {seed} (replay: pytest --hypothesis-seed={seed})" if seed is not None else " (derandomized)")
+    return f"hypothesis profile: {profile}" + (
+        f", seed {seed} (replay: pytest --hypothesis-seed={seed})" if seed is not None else " (derandomized)"
+    )
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
@@ -92,9 +96,7 @@ def oracle(apis: dict[str, Api]) -> dict[str, OpenAPI]:
     return {name: OpenAPI.from_dict(api.mounted_document) for name, api in apis.items()}
 
 
-def assert_valid_response(
-    openapi: OpenAPI, request: httpx.Request, response: httpx.Response
-) -> None:
+def assert_valid_response(openapi: OpenAPI, request: httpx.Request, response: httpx.Response) -> None:
     """openapi-core accepts `response` as an answer to `request` (raises otherwise)."""
     mock_request = MockRequest(
         f"{request.url.scheme}://{request.url.netloc.decode()}",
@@ -130,7 +132,10 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert server, "redis-server is missing: `make test` installs it (Debian package redis-server)"
     port = free_port()
     folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 10
     while True:
@@ -143,8 +148,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 raise
             time.sleep(0.05)
     yield url
-    process.terminate()
-    process.wait(10)
+    ended(process, 10)
 
 
 def free_run(count: int) -> int:
@@ -170,6 +174,20 @@ def free_run(count: int) -> int:
     raise RuntimeError("no free port range")
 
 
+def ended(process: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """Stop a server the test started and close its pipes (an open pipe is a ResourceWarning,
+    and warnings are errors here)."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+
+
 AGNO_PYTHON = ROOT / ".venv-agno" / "bin" / "python"
 
 
@@ -180,7 +198,11 @@ def running_agentos(folder: Path) -> Iterator[str]:
     URL while the block runs."""
     assert AGNO_PYTHON.exists(), "the real AgentOS lives in .venv-agno: run `make test` (it creates it)"
     port = free_port()
-    process = subprocess.Popen([str(AGNO_PYTHON), str(ROOT / "tests" / "vendors" / "agentos.py"), str(port), str(folder / "agno.db")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [str(AGNO_PYTHON), str(ROOT / "tests" / "vendors" / "agentos.py"), str(port), str(folder / "agno.db")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     root = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     try:
@@ -190,12 +212,18 @@ def running_agentos(folder: Path) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("AgentOS did not start: " + (process.stderr.read().decode() if process.stderr and process.poll() is not None else "timed out"))
+                    raise AssertionError(
+                        "AgentOS did not start: "
+                        + (
+                            process.stderr.read().decode()
+                            if process.stderr and process.poll() is not None
+                            else "timed out"
+                        )
+                    ) from None
                 time.sleep(0.2)
         yield root
     finally:
-        process.terminate()
-        process.wait(10)
+        ended(process, 10)
 
 
 @pytest.fixture(scope="module")

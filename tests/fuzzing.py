@@ -72,7 +72,9 @@ def headers(api: Api) -> list[str]:
     return options
 
 
-def run(api: Api, root: str, workdir: Path, max_examples: int, seed: int, timeout: float) -> subprocess.CompletedProcess[str]:
+def run(
+    api: Api, root: str, workdir: Path, max_examples: int, seed: int, timeout: float
+) -> subprocess.CompletedProcess[str]:
     """schemathesis `--checks all` against `api` served at `root`; the JUnit report lands in
     `workdir` (also its working directory: schemathesis keeps a crash cache there)."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -80,13 +82,22 @@ def run(api: Api, root: str, workdir: Path, max_examples: int, seed: int, timeou
     base = root + api.base_path
     return subprocess.run(
         [
-            str(SCHEMATHESIS), "run", f"{base}/openapi.json",
-            "--url", base,
-            "--checks", "all",
+            str(SCHEMATHESIS),
+            "run",
+            f"{base}/openapi.json",
+            "--url",
+            base,
+            "--checks",
+            "all",
             *headers(api),
-            "--max-examples", str(max_examples),
-            "--seed", str(seed),
-            "--report", "junit", "--report-dir", str(workdir),
+            "--max-examples",
+            str(max_examples),
+            "--seed",
+            str(seed),
+            "--report",
+            "junit",
+            "--report-dir",
+            str(workdir),
         ],
         capture_output=True,
         text=True,
@@ -138,8 +149,14 @@ def unexplained(api: Api, found: list[Failure], contradictions: list[Contradicti
     operation nor covered by one of `contradictions`."""
     gaps = {(f"{gap.method} {gap.path}", gap.status) for gap in spec_gaps(api)}
     known = [
-        *_bodiless(api), *_ambiguous_parameters(api), *_object_items_in_parameters(api), *_discriminated_bodies(api), *_event_streams(api),
-        *_form_bodies(api), *(contradictions or []), _INTEGRAL_NUMBERS,
+        *_bodiless(api),
+        *_ambiguous_parameters(api),
+        *_object_items_in_parameters(api),
+        *_discriminated_bodies(api),
+        *_event_streams(api),
+        *_form_bodies(api),
+        *(contradictions or []),
+        _INTEGRAL_NUMBERS,
     ]
     router = Router([api])
     left = []
@@ -155,7 +172,9 @@ def unexplained(api: Api, found: list[Failure], contradictions: list[Contradicti
 # JSON Schema (since draft 6, so OpenAPI 3.1) counts 5.0 as an integer: a `oneOf` of a number
 # and an integer branch rejects any integral value, which schemathesis counts for one branch only.
 _INTEGRAL_NUMBERS = Contradiction(
-    "*", "ST202", "is valid under each of {'type': 'number'",
+    "*",
+    "ST202",
+    "is valid under each of {'type': 'number'",
     "an integral number matches both the number and the integer branch of a oneOf",
 )
 
@@ -169,7 +188,11 @@ def _ambiguous_parameters(api: Api) -> list[Contradiction]:
     for op in api.operations:
         ambiguous = {str(p["name"]) for p in op.parameters if effective_type(p.get("schema")) in ("array", "object")}
         if ambiguous:
-            found.append(Contradiction(op.routing_id, "ST201", "Invalid component: parameter", why, partial(_only_blames, ambiguous)))
+            found.append(
+                Contradiction(
+                    op.routing_id, "ST201", "Invalid component: parameter", why, partial(_only_blames, ambiguous)
+                )
+            )
     return found
 
 
@@ -187,7 +210,8 @@ def _object_items_in_parameters(api: Api) -> list[Contradiction]:
         Contradiction(op.routing_id, "ST202", f"{p['in']}.{p['name']}", why)
         for op in api.operations
         for p in op.parameters
-        if effective_type(p.get("schema")) == "array" and effective_type((p.get("schema") or {}).get("items")) == "object"
+        if effective_type(p.get("schema")) == "array"
+        and effective_type((p.get("schema") or {}).get("items")) == "object"
     ]
 
 
@@ -213,7 +237,9 @@ def _form_bodies(api: Api) -> list[Contradiction]:
     found = []
     for op in api.operations:
         content = (op.request_body or {}).get("content") or {}
-        if any(str(media_type).startswith(("multipart/", "application/x-www-form-urlencoded")) for media_type in content):
+        if any(
+            str(media_type).startswith(("multipart/", "application/x-www-form-urlencoded")) for media_type in content
+        ):
             found.append(Contradiction(op.routing_id, "ST201", "violates `type`", why))
             found.append(Contradiction(op.routing_id, "ST201", "Incorrect type", why))
             found.append(Contradiction(op.routing_id, "ST202", "unable to", null, when=_sends_null_text))

@@ -13,7 +13,11 @@ from conftest import SPECS, TOKEN, free_port, valid_body
 
 def _serve(*args: str) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "mockserver", "serve", "--specs", str(SPECS), "--port", str(port), *args], stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "serve", "--specs", str(SPECS), "--port", str(port), *args],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     root = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -45,7 +49,10 @@ def test_a_refused_request_line_ends_with_its_first_problem() -> None:
 def test_a_refused_preflight_names_its_origin_and_the_flag_to_allow_it() -> None:
     server, root = _serve("--cors-origin", "http://app.test")
     try:
-        refused = httpx.options(root + "/agno/memories", headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"})
+        refused = httpx.options(
+            root + "/agno/memories",
+            headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"},
+        )
         assert refused.status_code == 403
     finally:
         server.terminate()

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 from openapi_core import OpenAPI
 
-from conftest import SPECS, assert_valid_response
 from mockserver.config import Settings
 from mockserver.spec import load_directory
 from mockserver.testing.thread import ServerThread
+
+from conftest import SPECS, assert_valid_response
 
 PETSTORE = Path(__file__).parent / "data" / "petstore.yaml"
 

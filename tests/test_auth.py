@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import base64
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 
-from conftest import TOKEN
 from mockserver.config import Settings
 from mockserver.testing.thread import ServerThread
+
+from conftest import TOKEN
 
 SECURED = Path(__file__).parent / "data" / "secured.yaml"
 
@@ -52,10 +53,20 @@ REJECTED = [
     ("/bearer", {}, "Not authenticated", "Bearer"),
     ("/bearer", {"headers": {"Authorization": "Bearer"}}, "Invalid authorization header", "Bearer"),
     ("/bearer", {"headers": {"Authorization": "Bearer two words"}}, "Invalid authorization header", "Bearer"),
-    ("/bearer", {"headers": {"Authorization": f"Token {TOKEN}"}}, "Invalid authentication scheme: expected Bearer", "Bearer"),
+    (
+        "/bearer",
+        {"headers": {"Authorization": f"Token {TOKEN}"}},
+        "Invalid authentication scheme: expected Bearer",
+        "Bearer",
+    ),
     ("/bearer", {"headers": {"Authorization": "Bearer nope"}}, "Invalid authentication credentials", "Bearer"),
     ("/basic", {"headers": {"Authorization": "Basic !!!"}}, "Invalid authorization header", 'Basic realm="mockserver"'),
-    ("/basic", {"headers": {"Authorization": basic("ada", "wrong")}}, "Invalid authentication credentials", 'Basic realm="mockserver"'),
+    (
+        "/basic",
+        {"headers": {"Authorization": basic("ada", "wrong")}},
+        "Invalid authentication credentials",
+        'Basic realm="mockserver"',
+    ),
     ("/header-key", {"headers": {"X-API-Key": "nope"}}, "Invalid API key", "Bearer"),
     ("/query-key", {"headers": {"X-API-Key": TOKEN}}, "Not authenticated", "Bearer"),
     ("/cookie-key", {"params": {"session": TOKEN}}, "Not authenticated", "Bearer"),
@@ -85,8 +96,13 @@ def test_tokens_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyP
     server = start(tmp_path)
     try:
         for token in ("env-one", "env-two", TOKEN):
-            assert httpx.get(server.url("notes") + "/bearer", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-        assert httpx.get(server.url("notes") + "/bearer", headers={"Authorization": "Bearer cli-token"}).status_code == 401
+            assert (
+                httpx.get(server.url("notes") + "/bearer", headers={"Authorization": f"Bearer {token}"}).status_code
+                == 200
+            )
+        assert (
+            httpx.get(server.url("notes") + "/bearer", headers={"Authorization": "Bearer cli-token"}).status_code == 401
+        )
     finally:
         server.stop()
 

@@ -5,17 +5,18 @@ write-only fields, float `multipleOf`, and two `allOf` responses that once share
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 from openapi_core import Config, OpenAPI
 
-from conftest import assert_valid_response
 from mockserver.config import Settings
 from mockserver.spec import load_directory
 from mockserver.testing.thread import ServerThread
+
+from conftest import assert_valid_response
 
 DEFECTS = Path(__file__).parent / "data" / "defects"
 AUTH = {"Authorization": "Token test-token"}
@@ -31,15 +32,22 @@ def running() -> Iterator[ServerThread]:
 def oracles() -> dict[str, OpenAPI]:
     """openapi-core's response validation; its document check is off, since these documents
     carry the nits real ones do (a `default` that contradicts its schema)."""
-    return {api.name: OpenAPI.from_dict(api.mounted_document, config=Config(spec_validator_cls=None)) for api in load_directory(DEFECTS)}
+    return {
+        api.name: OpenAPI.from_dict(api.mounted_document, config=Config(spec_validator_cls=None))
+        for api in load_directory(DEFECTS)
+    }
 
 
-def answers(running: ServerThread, api: str, method: str, path: str, times: int, **kwargs: object) -> list[httpx.Response]:
+def answers(
+    running: ServerThread, api: str, method: str, path: str, times: int, **kwargs: object
+) -> list[httpx.Response]:
     with httpx.Client(base_url=running.url(api), headers=AUTH, timeout=10) as client:
         return [client.request(method, path, **kwargs) for _ in range(times)]  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("path", ["/agents/a-1", "/pets", "/a/items", "/b/items", "/passwords", "/memories", "/both", "/text", "/settings"])
+@pytest.mark.parametrize(
+    "path", ["/agents/a-1", "/pets", "/a/items", "/b/items", "/passwords", "/memories", "/both", "/text", "/settings"]
+)
 def test_every_answer_validates(running: ServerThread, oracles: dict[str, OpenAPI], path: str) -> None:
     for response in answers(running, "shapes", "GET", path, 40):
         assert response.status_code == 200, response.text

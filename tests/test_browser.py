@@ -12,24 +12,32 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import httpx
-
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from conftest import ROOT, SPECS, TOKEN, VENDORS, valid_body
 from mockserver.config import Settings
 from mockserver.testing.thread import ServerThread
+
+from conftest import ROOT, SPECS, TOKEN, VENDORS, valid_body
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # The flags this machine needs: no sandbox as root, and no background traffic to hosts the
 # closed network refuses.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +77,7 @@ def elsewhere() -> Iterator[str]:
     threading.Thread(target=site.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{site.server_address[1]}"
     site.shutdown()
+    site.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -141,9 +150,14 @@ def test_a_create_from_the_page_shows_live_in_the_inspector(served: ServerThread
 
     page.locator("textarea.body-param__text").fill('{"memory": 5}')
     page.get_by_role("button", name="Execute").click()
-    page.wait_for_function("() => document.querySelector('.live-responses-table .response .response-col_status')?.innerText.trim().startsWith('4')", timeout=20_000)
+    page.wait_for_function(
+        "() => document.querySelector('.live-responses-table .response .response-col_status')?.innerText.trim().startsWith('4')",
+        timeout=20_000,
+    )
     page.screenshot(path=str(ARTIFACTS / "agno-rejected.png"))
-    rejected = json.loads(page.locator(".live-responses-table .response-col_description .microlight").first.inner_text())
+    rejected = json.loads(
+        page.locator(".live-responses-table .response-col_description .microlight").first.inner_text()
+    )
     assert set(rejected) == {"detail", "error_code"} and "body.memory" in rejected["detail"], rejected
 
     row = inspector.locator("tr.entry", has_text="422")
@@ -164,7 +178,10 @@ def test_a_create_from_the_page_shows_live_in_the_inspector(served: ServerThread
     page.locator('tr[data-param-name="Prefer"] select').select_option("code=404")
     page.locator("textarea.body-param__text").fill(json.dumps(valid_body("agno")))
     page.get_by_role("button", name="Execute").click()
-    page.wait_for_function("() => document.querySelector('.live-responses-table .response .response-col_status')?.innerText.trim().startsWith('404')", timeout=20_000)
+    page.wait_for_function(
+        "() => document.querySelector('.live-responses-table .response .response-col_status')?.innerText.trim().startsWith('404')",
+        timeout=20_000,
+    )
     page.screenshot(path=str(ARTIFACTS / "agno-prefer-404.png"))
     assert httpx.get(served.root + "/__admin/requests").json()["requests"][-1]["headers"]["prefer"] == "code=404"
 
@@ -188,7 +205,9 @@ _ATTEMPTS = """async ({mock, token, body}) => {
 }"""
 
 
-def test_another_origin_may_call_the_apis_but_not_the_admin_api(served: ServerThread, page: Page, elsewhere: str) -> None:
+def test_another_origin_may_call_the_apis_but_not_the_admin_api(
+    served: ServerThread, page: Page, elsewhere: str
+) -> None:
     httpx.post(served.root + "/__admin/reset")
     page.goto(elsewhere)
     seen = page.evaluate(_ATTEMPTS, {"mock": served.root, "token": TOKEN, "body": json.dumps(valid_body("agno"))})

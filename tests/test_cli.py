@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SPECS
 from mockserver import __version__
 from mockserver.cli import build_parser
+
+from conftest import SPECS, ended
 
 # flag → (a value it accepts, a value it refuses with what stderr must say; None: any value goes)
 SERVE: dict[str, tuple[list[str], tuple[list[str], str] | None]] = {
@@ -70,7 +71,12 @@ REQUIRED = {"drift": ["/nonexistent/recording"], "learn": ["/nonexistent/recordi
 def _options(command: str) -> set[str]:
     parser = build_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return {o for a in subparsers.choices[command]._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
+    return {
+        o
+        for a in subparsers.choices[command]._actions
+        for o in a.option_strings
+        if o.startswith("--") and o != "--help"
+    }
 
 
 @pytest.mark.parametrize("command", sorted(TABLES))
@@ -86,7 +92,9 @@ def test_a_good_value_is_accepted(command: str, flag: str) -> None:
 
 
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=60, cwd=cwd
+    )
 
 
 @pytest.mark.parametrize(
@@ -127,11 +135,15 @@ def test_version() -> None:
 
 def test_one_api_is_one_api(tmp_path: Path) -> None:
     (tmp_path / "agno.yaml").write_bytes((SPECS / "agno.yaml").read_bytes())
-    process = subprocess.Popen([sys.executable, "-m", "mockserver", "serve", "--specs", str(tmp_path), "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "serve", "--specs", str(tmp_path), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
     finally:
-        process.terminate()
-        process.wait(10)
+        ended(process, 10)
     assert "(1 API)" in first

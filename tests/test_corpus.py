@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,7 +22,6 @@ from hypothesis import strategies as st
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from fuzzing import Contradiction, failures, run, unexplained
 from mockserver import media
 from mockserver.config import Settings
 from mockserver.journal.memory import Journal
@@ -32,6 +32,8 @@ from mockserver.server.pipeline import MockedApi
 from mockserver.spec import Api, load_directory
 from mockserver.testing.thread import ServerThread
 from mockserver.validator.security import AuthPolicy
+
+from fuzzing import Contradiction, failures, run, unexplained
 
 CORPUS = Path(__file__).parent / "corpus"
 APIS = {api.name: api for api in load_directory(CORPUS)}
@@ -49,13 +51,17 @@ CONTRADICTIONS: dict[str, list[Contradiction]] = {
     ],
     "r2r": [
         Contradiction(
-            "POST /v2/login", "ST202", "grant_type=null",
+            "POST /v2/login",
+            "ST202",
+            "grant_type=null",
             "schemathesis writes null into a form as the text 'null'; OpenAPI defines no form encoding of"
             " null, and FastAPI (this vendor's server) reads it as the string, which fails the pattern",
         ),
         *(
             Contradiction(
-                operation, "ST202", '"loc":["body","files"],"msg":"Field required"',
+                operation,
+                "ST202",
+                '"loc":["body","files"],"msg":"Field required"',
                 "an empty list of files has no multipart encoding: schemathesis sends no part, which FastAPI"
                 " (this vendor's server) answers 'Field required', as the mock does",
             )
@@ -64,7 +70,9 @@ CONTRADICTIONS: dict[str, list[Contradiction]] = {
     ],
     "mem0": [
         Contradiction(
-            "*", "ST202", "query.filters",
+            "*",
+            "ST202",
+            "query.filters",
             "a deepObject nested deeper than one level has no defined serialisation (OpenAPI leaves it"
             " undefined); schemathesis writes an object's empty-string key as `filters[metadata][]=`, which"
             " qs, Rails and PHP (and the mock) read as appending to a list",
@@ -73,7 +81,9 @@ CONTRADICTIONS: dict[str, list[Contradiction]] = {
     ],
     "langgraph": [
         Contradiction(
-            "Stateful tests", "ST202", '"loc":["path","thread_id"]',
+            "Stateful tests",
+            "ST202",
+            '"loc":["path","thread_id"]',
             "POST /threads/{thread_id}/state/checkpoint declares no thread_id parameter (a nit), so"
             " schemathesis invents any string there and its links reuse it where the document requires a UUID",
         ),
@@ -88,7 +98,9 @@ def corpus() -> Iterator[ServerThread]:
 
 
 @pytest.fixture(scope="module")
-def fuzzed(corpus: ServerThread, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
+def fuzzed(
+    corpus: ServerThread, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
     """schemathesis against every corpus API, two at a time (the fuzzer, not the mock, is what
     keeps a core busy), largest document first."""
     order = sorted(APIS, key=lambda name: -len(APIS[name].operations))
@@ -98,11 +110,16 @@ def fuzzed(corpus: ServerThread, tmp_path_factory: pytest.TempPathFactory) -> di
         return run(APIS[name], corpus.root, folders[name], max_examples=20, seed=20261123, timeout=600), folders[name]
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(order, pool.map(fuzz, order)))
+        return dict(zip(order, pool.map(fuzz, order), strict=True))
 
 
 def test_check_exits_0_and_lists_every_nit_with_a_position() -> None:
-    result = subprocess.run([sys.executable, "-m", "mockserver", "check", "--specs", str(CORPUS)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "check", "--specs", str(CORPUS)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     for api in APIS.values():
@@ -120,7 +137,9 @@ def test_every_document_is_served(corpus: ServerThread) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(APIS))
-def test_schemathesis_finds_nothing_but_spec_gaps(name: str, fuzzed: dict[str, tuple[subprocess.CompletedProcess[str], Path]]) -> None:
+def test_schemathesis_finds_nothing_but_spec_gaps(
+    name: str, fuzzed: dict[str, tuple[subprocess.CompletedProcess[str], Path]]
+) -> None:
     api = APIS[name]
     result, report = fuzzed[name]
     assert "Test cases:" in result.stdout, result.stdout + result.stderr
@@ -141,7 +160,12 @@ def test_generated_bodies_validate_for_every_operation_and_response(name: str) -
 
     # Every response of every operation per example; the largest document gets fewer seeds
     # (at least two) so the whole corpus stays within a bounded time.
-    @settings(max_examples=max(2, min(6, 1500 // len(cases))), deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
+    @settings(
+        max_examples=max(2, min(6, 1500 // len(cases))),
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=False,
+    )
     @given(seed=st.integers(0, 2**32))
     def every_response_validates(seed: int) -> None:
         mocked.streams.reseed(seed)
@@ -168,7 +192,9 @@ def _text_schema(choice: negotiator.Choice) -> bool:
     return media.is_text(choice.media_type or "") and (choice.schema or {}).get("type") == "string"
 
 
-def _validate(oracle: OpenAPI, method: str, path: str, body: bytes, status: int, media_type: str, headers: list[tuple[str, str]]) -> None:
+def _validate(
+    oracle: OpenAPI, method: str, path: str, body: bytes, status: int, media_type: str, headers: list[tuple[str, str]]
+) -> None:
     """openapi-core's full response validation (the path is matched with its template)."""
     request = MockRequest("http://127.0.0.1", method.lower(), path)
     response = MockResponse(data=body, status_code=status, content_type=media_type, headers=dict(headers))

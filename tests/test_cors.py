@@ -6,9 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import PATHS, TOKEN, valid_body
 from mockserver.config import Settings
 from mockserver.testing.thread import ServerThread
+
+from conftest import PATHS, TOKEN, valid_body
 
 ORIGIN = "http://localhost:5173"
 
@@ -17,7 +18,11 @@ ORIGIN = "http://localhost:5173"
 def test_preflight_is_answered(client: httpx.Client, path: str) -> None:
     response = client.options(
         path,
-        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"},
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
     )
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "*"
@@ -27,7 +32,9 @@ def test_preflight_is_answered(client: httpx.Client, path: str) -> None:
 
 
 def test_cross_origin_post_carries_the_allow_origin_header(client: httpx.Client) -> None:
-    response = client.post(PATHS["agno"], json=valid_body("agno"), headers={"Origin": ORIGIN, "Authorization": f"Bearer {TOKEN}"})
+    response = client.post(
+        PATHS["agno"], json=valid_body("agno"), headers={"Origin": ORIGIN, "Authorization": f"Bearer {TOKEN}"}
+    )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
     assert "X-Mock-Error" in response.headers["access-control-expose-headers"]
@@ -46,12 +53,21 @@ def test_same_origin_requests_get_no_cors_headers(client: httpx.Client) -> None:
 
 def test_configured_origins_only() -> None:
     with ServerThread(Settings(quiet=True, cors_origin="http://app.test, http://localhost:5173")) as server:
-        ok = httpx.options(server.url("agno") + "/memories", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+        ok = httpx.options(
+            server.url("agno") + "/memories", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"}
+        )
         assert ok.status_code == 204 and ok.headers["access-control-allow-origin"] == ORIGIN
         assert ok.headers["vary"] == "Origin"
-        denied = httpx.options(server.url("agno") + "/memories", headers={"Origin": "http://evil.test", "Access-Control-Request-Method": "POST"})
+        denied = httpx.options(
+            server.url("agno") + "/memories",
+            headers={"Origin": "http://evil.test", "Access-Control-Request-Method": "POST"},
+        )
         assert denied.status_code == 403 and "access-control-allow-origin" not in denied.headers
-        post = httpx.post(server.url("agno") + "/memories", json=valid_body("agno"), headers={"Origin": "http://evil.test", "Authorization": f"Bearer {TOKEN}"})
+        post = httpx.post(
+            server.url("agno") + "/memories",
+            json=valid_body("agno"),
+            headers={"Origin": "http://evil.test", "Authorization": f"Bearer {TOKEN}"},
+        )
         assert "access-control-allow-origin" not in post.headers
 
 
@@ -87,5 +103,10 @@ def test_an_origin_without_its_scheme_is_refused_at_start(value: str) -> None:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "mockserver", "serve", "--cors-origin", value], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--cors-origin", value],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "--cors-origin" in result.stderr and "Traceback" not in result.stderr

@@ -13,9 +13,10 @@ import yaml
 from openapi_core import OpenAPI
 from openapi_spec_validator import validate
 
-from conftest import PATHS, SPECS, TOKEN, VENDORS, assert_valid_response, valid_body
 from mockserver.spec import Api
 from mockserver.testing.pytest_plugin import MockServerFixture
+
+from conftest import PATHS, SPECS, TOKEN, VENDORS, assert_valid_response, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -27,11 +28,13 @@ def served(http: httpx.Client, vendor: str, copy: str = "/ui/openapi.json") -> d
 
 def create_operation(document: dict[str, Any], vendor: str) -> dict[str, Any]:
     server = document["servers"][0]["url"]
-    return document["paths"][PATHS[vendor][len(server):]]["post"]
+    return document["paths"][PATHS[vendor][len(server) :]]["post"]
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_served_documents_are_valid_and_the_file_is_untouched(mockserver: MockServerFixture, apis: dict[str, Api], vendor: str) -> None:
+def test_served_documents_are_valid_and_the_file_is_untouched(
+    mockserver: MockServerFixture, apis: dict[str, Api], vendor: str
+) -> None:
     """The contract is the document itself; only Swagger UI's copy has additions."""
     before = (SPECS / f"{vendor}.yaml").read_bytes()
     with httpx.Client(base_url=mockserver.root) as http:
@@ -100,7 +103,11 @@ def test_admin_ui_and_inspector_are_served(mockserver: MockServerFixture) -> Non
     with httpx.Client(base_url=mockserver.root) as http:
         assert http.get("/__admin/ui/").status_code == 200
         assert http.get("/__admin", follow_redirects=True).url.path == "/__admin/"
-        for path, kind in [("/__admin/", "text/html"), ("/__admin/static/inspector.js", "text/javascript"), ("/__admin/static/inspector.css", "text/css")]:
+        for path, kind in [
+            ("/__admin/", "text/html"),
+            ("/__admin/static/inspector.js", "text/javascript"),
+            ("/__admin/static/inspector.css", "text/css"),
+        ]:
             answer = http.get(path)
             assert answer.status_code == 200 and answer.headers["content-type"].startswith(kind)
         assert http.get("/__admin/static/../admin.py").status_code == 404

@@ -9,16 +9,18 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
-import agentos_battery
-from conftest import ROOT
 from mockserver.config import Settings
 from mockserver.testing.thread import ServerThread
+
+import agentos_battery
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +35,20 @@ def recorded(agentos: str, specs: Path, tmp_path_factory: pytest.TempPathFactory
     """The battery sent through the proxy: the recording folder and the proxy's root URL
     (whose journal holds the same traffic)."""
     folder = tmp_path_factory.mktemp("recording")
-    with ServerThread(Settings(specs=specs, quiet=True, data=None, upstreams={"agno": agentos}, record=folder)) as server:
+    with ServerThread(
+        Settings(specs=specs, quiet=True, data=None, upstreams={"agno": agentos}, record=folder)
+    ) as server:
         agentos_battery.run(server.url("agno"))
         yield folder, server.root
 
 
 def _drift(specs: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mockserver", "drift", "--specs", str(specs), *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mockserver", "drift", "--specs", str(specs), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _findings(report: dict[str, Any], operation: str) -> list[dict[str, Any]]:
@@ -48,7 +57,10 @@ def _findings(report: dict[str, Any], operation: str) -> list[dict[str, Any]]:
 
 
 def _has(findings: list[dict[str, Any]], kind: str, where: str | None = None, status: int | None = None) -> bool:
-    return any(f["kind"] == kind and (where is None or f["where"] == where) and (status is None or f["status"] == status) for f in findings)
+    return any(
+        f["kind"] == kind and (where is None or f["where"] == where) and (status is None or f["status"] == status)
+        for f in findings
+    )
 
 
 def test_the_known_drifts_of_agentos_are_reported(recorded: tuple[Path, str], specs: Path) -> None:
@@ -86,7 +98,9 @@ def test_the_journal_gives_the_same_report(recorded: tuple[Path, str], specs: Pa
     from_journal = json.loads(_drift(specs, "--journal", root, "--json").stdout)
 
     def kinds(report: dict[str, Any]) -> set[tuple[str, str, Any, Any]]:
-        return {(op["operation"], f["kind"], f["where"], f["status"]) for op in report["operations"] for f in op["findings"]}
+        return {
+            (op["operation"], f["kind"], f["where"], f["status"]) for op in report["operations"] for f in op["findings"]
+        }
 
     assert kinds(from_journal) == kinds(from_files)
 
@@ -105,14 +119,18 @@ def test_a_vendor_that_keeps_its_document_has_no_drift(agentos: str, tmp_path: P
     specs = tmp_path / "specs"
     specs.mkdir()
     shutil.copy(ROOT / "tests" / "data" / "drift" / "health.yaml", specs / "agno.yaml")
-    with ServerThread(Settings(specs=specs, quiet=True, data=None, upstreams={"agno": agentos}, record=tmp_path / "rec")) as server:
+    with ServerThread(
+        Settings(specs=specs, quiet=True, data=None, upstreams={"agno": agentos}, record=tmp_path / "rec")
+    ) as server:
         assert httpx.get(server.url("agno") + "/health").status_code == 200
     result = _drift(specs, str(tmp_path / "rec"))
     assert result.returncode == 0, result.stdout
     assert "agno GET /health: 1 exchange (200 ×1): as documented" in result.stdout
 
 
-@pytest.mark.parametrize(("args", "said"), [((), "a recording folder or --journal"), (("/nonexistent",), "no such recording folder")])
+@pytest.mark.parametrize(
+    ("args", "said"), [((), "a recording folder or --journal"), (("/nonexistent",), "no such recording folder")]
+)
 def test_no_traffic_is_one_line_and_exit_2(args: tuple[str, ...], said: str) -> None:
     result = _drift(ROOT / "specs", *args)
     assert result.returncode == 2 and said in result.stderr and "Traceback" not in result.stderr

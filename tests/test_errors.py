@@ -22,27 +22,59 @@ def fastapi_items(field: str, msg: str, kind: str) -> dict[str, Any]:
 CASES: dict[str, dict[str, tuple[Any, int, Any]]] = {
     "mielto": {
         "missing": ({"user_id": "u-1"}, 422, fastapi_items("memory", "Field required", "missing")),
-        "wrong_type": ({"user_id": "u-1", "memory": 5}, 422, fastapi_items("memory", "Input should be a valid string", "string_type")),
+        "wrong_type": (
+            {"user_id": "u-1", "memory": 5},
+            422,
+            fastapi_items("memory", "Input should be a valid string", "string_type"),
+        ),
     },
     "agno": {
-        "missing": ({"topics": ["x"]}, 422, {"detail": "body.memory: Field required", "error_code": "VALIDATION_ERROR"}),
-        "wrong_type": ({"memory": ["x"]}, 422, {"detail": "body.memory: Input should be a valid string", "error_code": "VALIDATION_ERROR"}),
-        "too_long": ({"memory": "x" * 5001}, 422, {"detail": "body.memory: String should have at most 5000 characters", "error_code": "VALIDATION_ERROR"}),
+        "missing": (
+            {"topics": ["x"]},
+            422,
+            {"detail": "body.memory: Field required", "error_code": "VALIDATION_ERROR"},
+        ),
+        "wrong_type": (
+            {"memory": ["x"]},
+            422,
+            {"detail": "body.memory: Input should be a valid string", "error_code": "VALIDATION_ERROR"},
+        ),
+        "too_long": (
+            {"memory": "x" * 5001},
+            422,
+            {"detail": "body.memory: String should have at most 5000 characters", "error_code": "VALIDATION_ERROR"},
+        ),
     },
     "omi": {
         "missing": ({"tags": []}, 422, fastapi_items("content", "Field required", "missing")),
-        "wrong_type": ({"content": "x", "tags": "health"}, 422, fastapi_items("tags", "Input should be a valid list", "list_type")),
-        "too_long": ({"content": "x" * 501}, 422, fastapi_items("content", "String should have at most 500 characters", "string_too_long")),
+        "wrong_type": (
+            {"content": "x", "tags": "health"},
+            422,
+            fastapi_items("tags", "Input should be a valid list", "list_type"),
+        ),
+        "too_long": (
+            {"content": "x" * 501},
+            422,
+            fastapi_items("content", "String should have at most 500 characters", "string_too_long"),
+        ),
         "enum": ({"content": "x", "category": "gossip"}, 422, None),
     },
     "memoram": {
         "missing": ({"user_id": "3f2b8c1e-9d4a-4e6b-8a7c-1d2e3f4a5b6c", "memoryKey": "k"}, 400, None),
-        "wrong_type": ({"user_id": "3f2b8c1e-9d4a-4e6b-8a7c-1d2e3f4a5b6c", "memoryKey": "k", "content": "c", "importance": "high"}, 400, None),
+        "wrong_type": (
+            {"user_id": "3f2b8c1e-9d4a-4e6b-8a7c-1d2e3f4a5b6c", "memoryKey": "k", "content": "c", "importance": "high"},
+            400,
+            None,
+        ),
         "bad_uuid": ({"user_id": "user-1", "memoryKey": "k", "content": "c"}, 400, None),
     },
     "memoryplugin": {
         "missing": ({"source": "chatgpt"}, 400, {"error": "body.text: Field required"}),
-        "wrong_type": ({"text": "t", "bucketId": "one"}, 400, {"error": "body.bucketId: Input should be a valid integer"}),
+        "wrong_type": (
+            {"text": "t", "bucketId": "one"},
+            400,
+            {"error": "body.bucketId: Input should be a valid integer"},
+        ),
     },
 }
 EMPTY_BODY_VENDORS = {"memoram"}

@@ -15,17 +15,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SPECS
-from mockserver.validator.security import AuthPolicy
 from mockserver.config import Settings
 from mockserver.journal.memory import Journal
 from mockserver.server.pipeline import MockedApi
 from mockserver.spec import load_api
 from mockserver.validator.request import Validators
 from mockserver.validator.schema import SchemaCheck
+from mockserver.validator.security import AuthPolicy
+
+from conftest import SPECS
 
 DATA = Path(__file__).parent / "data"
-DOCUMENTS = sorted(SPECS.glob("*.yaml")) + [DATA / "petstore.yaml", DATA / "boundaries.yaml", DATA / "boundaries30.yaml"]
+DOCUMENTS = sorted(SPECS.glob("*.yaml")) + [
+    DATA / "petstore.yaml",
+    DATA / "boundaries.yaml",
+    DATA / "boundaries30.yaml",
+]
 
 
 def checks() -> list[tuple[str, SchemaCheck, MockedApi, Any]]:
@@ -41,10 +46,52 @@ def checks() -> list[tuple[str, SchemaCheck, MockedApi, Any]]:
 ALL_CHECKS = checks()
 CHECKS = [c for c in ALL_CHECKS if c[1]._accepts is not None]
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=60), st.sampled_from(["3f2b8c1e-9d4a-4e6b-8a7c-1d2e3f4a5b6c", "2024-01-15T10:30:00Z", "2024-13-45T99:00:00Z", "a@b.co", "ok", "low", ""]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=60),
+    st.sampled_from(
+        [
+            "3f2b8c1e-9d4a-4e6b-8a7c-1d2e3f4a5b6c",
+            "2024-01-15T10:30:00Z",
+            "2024-13-45T99:00:00Z",
+            "a@b.co",
+            "ok",
+            "low",
+            "",
+        ]
+    ),
 )
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(["memory", "content", "text", "id", "title", "tags", "score", "ratio", "parts", "name", "extra", "user_id", "detail", "error"]), inner, max_size=6)), max_leaves=12)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "memory",
+                    "content",
+                    "text",
+                    "id",
+                    "title",
+                    "tags",
+                    "score",
+                    "ratio",
+                    "parts",
+                    "name",
+                    "extra",
+                    "user_id",
+                    "detail",
+                    "error",
+                ]
+            ),
+            inner,
+            max_size=6,
+        ),
+    ),
+    max_leaves=12,
+)
 
 
 @pytest.mark.parametrize(("label", "check", "mocked", "_"), CHECKS, ids=[c[0] for c in CHECKS])

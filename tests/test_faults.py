@@ -9,15 +9,16 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import PATHS, SPECS, TOKEN, valid_body
-from mockserver.validator.security import AuthPolicy
 from mockserver.config import Settings
+from mockserver.journal.memory import Journal
 from mockserver.mocker.faults import Chaos, parse_latency, parse_rate
 from mockserver.server.http import Request
-from mockserver.journal.memory import Journal
 from mockserver.server.pipeline import MockedApi
 from mockserver.spec import load_api
 from mockserver.testing.thread import ServerThread
+from mockserver.validator.security import AuthPolicy
+
+from conftest import PATHS, SPECS, TOKEN, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -28,7 +29,9 @@ def agno(chaos: Chaos, seed: int | None = 5) -> MockedApi:
 
 def create(mocked: MockedApi, prefer: str | None = None) -> tuple[int, float]:
     headers = {"content-type": "application/json", **({"prefer": prefer} if prefer else {})}
-    response = mocked.handle(Request("POST", "/agno/memories", "", headers, b'{"memory": "x"}'), mocked.operations["POST /memories"])
+    response = mocked.handle(
+        Request("POST", "/agno/memories", "", headers, b'{"memory": "x"}'), mocked.operations["POST /memories"]
+    )
     return response.status, response.delay_ms
 
 
@@ -60,7 +63,11 @@ def test_faults_do_not_change_the_data_stream() -> None:
     plain, faulty = agno(Chaos()), agno(Chaos(error_rate=0.5, latency=(1, 9)))
     request = Request("POST", "/agno/memories", "", {"content-type": "application/json"}, b'{"memory": "x"}')
     bodies = [plain.handle(request, plain.operations["POST /memories"]).body for _ in range(20)]
-    faulty_bodies = [r.body for r in (faulty.handle(request, faulty.operations["POST /memories"]) for _ in range(60)) if r.status == 200]
+    faulty_bodies = [
+        r.body
+        for r in (faulty.handle(request, faulty.operations["POST /memories"]) for _ in range(60))
+        if r.status == 200
+    ]
     assert faulty_bodies[:5] == bodies[: len(faulty_bodies[:5])]
 
 
@@ -70,12 +77,15 @@ def test_prefer_code_wins_over_injected_faults() -> None:
     assert create(mocked, "code=200")[0] == 200
 
 
-@pytest.mark.parametrize(("vendor", "status", "body"), [
-    ("agno", 500, {"detail": "Internal Server Error", "error_code": "INTERNAL_SERVER_ERROR"}),
-    ("memoryplugin", 500, {"error": "Internal Server Error"}),
-    ("omi", 500, {"detail": "Internal Server Error"}),
-    ("memoram", 500, None),
-])
+@pytest.mark.parametrize(
+    ("vendor", "status", "body"),
+    [
+        ("agno", 500, {"detail": "Internal Server Error", "error_code": "INTERNAL_SERVER_ERROR"}),
+        ("memoryplugin", 500, {"error": "Internal Server Error"}),
+        ("omi", 500, {"detail": "Internal Server Error"}),
+        ("memoram", 500, None),
+    ],
+)
 def test_injected_fault_is_in_the_vendor_style(vendor: str, status: int, body: object) -> None:
     with ServerThread(Settings(specs=SPECS, quiet=True, chaos=Chaos(error_rate=1.0))) as server:
         response = httpx.post(server.root + PATHS[vendor], json=valid_body(vendor), headers=AUTH)
@@ -94,7 +104,9 @@ def test_bad_prefer_delay_is_a_mock_level_400(client: httpx.Client, value: str) 
     assert response.status_code == 400 and response.headers["x-mock-error"]
 
 
-@pytest.mark.parametrize(("text", "expected"), [("120", (120.0, 120.0)), ("50-200", (50.0, 200.0)), (" 5 - 9 ", (5.0, 9.0))])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("120", (120.0, 120.0)), ("50-200", (50.0, 200.0)), (" 5 - 9 ", (5.0, 9.0))]
+)
 def test_latency_option_parsing(text: str, expected: tuple[float, float]) -> None:
     assert parse_latency(text) == expected
 

@@ -20,18 +20,23 @@ from hypothesis import strategies as st
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from conftest import SPECS
-from mockserver.problems import ErrorItem, Problem
-from mockserver.mocker import negotiator as negotiation
-from mockserver.validator.security import AuthPolicy
 from mockserver.config import Settings
 from mockserver.journal.memory import Journal
+from mockserver.mocker import negotiator as negotiation
+from mockserver.problems import ErrorItem, Problem
 from mockserver.server.http import Request
 from mockserver.server.pipeline import MockedApi
 from mockserver.spec import Api, Operation, load_api
+from mockserver.validator.security import AuthPolicy
+
+from conftest import SPECS
 
 DATA = Path(__file__).parent / "data"
-DOCUMENTS = sorted(SPECS.glob("*.yaml")) + [DATA / "petstore.yaml", DATA / "boundaries.yaml", DATA / "boundaries30.yaml"]
+DOCUMENTS = sorted(SPECS.glob("*.yaml")) + [
+    DATA / "petstore.yaml",
+    DATA / "boundaries.yaml",
+    DATA / "boundaries30.yaml",
+]
 PROBLEMS = st.builds(
     Problem,
     kind=st.sampled_from(["validation", "bad_request", "unauthenticated", "forbidden", "not_found", "server"]),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import PATHS, TOKEN, VENDORS, valid_body
 from mockserver.config import Settings
 from mockserver.testing.pytest_plugin import MockServerFixture
 from mockserver.testing.thread import ServerThread
+
+from conftest import PATHS, TOKEN, VENDORS, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -19,7 +20,7 @@ def test_creates_across_all_apis_are_journaled_with_masked_credentials(mockserve
         entries = http.get("/__admin/requests").json()["requests"]
     assert len(entries) == len(sent) == 10
     assert [e["api"] for e in entries] == [v for v in VENDORS for _ in range(2)]
-    for entry, response in zip(entries, sent):
+    for entry, response in zip(entries, sent, strict=True):
         assert entry["headers"]["authorization"] == "Bearer ******oken"
         assert entry["status"] == response.status_code
         assert entry["response"] == response.json()
@@ -122,8 +123,12 @@ def test_admin_answers_403_off_loopback_without_token(path: str) -> None:
 def test_admin_token_opens_admin_off_loopback() -> None:
     with ServerThread(Settings(quiet=True, host="0.0.0.0", admin_token="s3cret")) as server:
         assert httpx.get(server.root + "/__admin/requests").status_code == 403
-        assert httpx.get(server.root + "/__admin/requests", headers={"Authorization": "Bearer wrong"}).status_code == 403
-        assert httpx.get(server.root + "/__admin/requests", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert (
+            httpx.get(server.root + "/__admin/requests", headers={"Authorization": "Bearer wrong"}).status_code == 403
+        )
+        assert (
+            httpx.get(server.root + "/__admin/requests", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        )
         assert httpx.post(server.url("agno") + "/memories", json=valid_body("agno"), headers=AUTH).status_code == 200
 
 

@@ -18,11 +18,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openapi_core import OpenAPI
 
-from conftest import assert_valid_response
 from mockserver.config import Settings
 from mockserver.spec import load_directory
 from mockserver.spec.yaml12 import load as load_yaml
 from mockserver.testing.thread import ServerThread
+
+from conftest import assert_valid_response
 
 DATA = Path(__file__).parent / "data"
 
@@ -34,9 +35,14 @@ def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
 def test_check_lists_every_nit_with_its_position() -> None:
     result = cli("check", "--specs", str(DATA / "nits"))
     assert result.returncode == 0, result.stderr
-    assert "lenient.yaml:2:1: /info: \"version\" is a required property" in result.stdout
-    assert "lenient.yaml:17:13: /paths/~1items/get/responses/200/content/application~1json: 'description'" in result.stdout
-    assert "lenient.yaml:12:13: /paths/~1items/get/parameters/0/schema/default: default True is not of type 'string'" in result.stdout
+    assert 'lenient.yaml:2:1: /info: "version" is a required property' in result.stdout
+    assert (
+        "lenient.yaml:17:13: /paths/~1items/get/responses/200/content/application~1json: 'description'" in result.stdout
+    )
+    assert (
+        "lenient.yaml:12:13: /paths/~1items/get/parameters/0/schema/default: default True is not of type 'string'"
+        in result.stdout
+    )
 
 
 def test_a_schema_the_meta_schema_rejects_is_placed_where_it_is(tmp_path: Path) -> None:
@@ -59,7 +65,10 @@ def test_a_schema_the_meta_schema_rejects_is_placed_where_it_is(tmp_path: Path) 
     )
     result = cli("check", "--specs", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert "x.yaml:13:17: /paths/~1things/get/responses/200/content/application~1json/schema/required: ['a', 'a'] has non-unique elements" in result.stdout, result.stdout
+    assert (
+        "x.yaml:13:17: /paths/~1things/get/responses/200/content/application~1json/schema/required: ['a', 'a'] has non-unique elements"
+        in result.stdout
+    ), result.stdout
 
 
 @pytest.mark.parametrize("command", ["check", "serve"])
@@ -128,7 +137,9 @@ def test_a_missing_referenced_file_is_refused_with_its_position(tmp_path: Path) 
     )
     result = cli("check", "--specs", str(tmp_path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines() == [f"mockserver: {tmp_path / 'root.yaml'}:5:16: unresolvable $ref './nope.yaml': nope.yaml not found"]
+    assert result.stderr.strip().splitlines() == [
+        f"mockserver: {tmp_path / 'root.yaml'}:5:16: unresolvable $ref './nope.yaml': nope.yaml not found"
+    ]
 
 
 def test_a_remote_reference_is_never_fetched(tmp_path: Path) -> None:
@@ -174,7 +185,9 @@ def test_a_boolean_exclusive_minimum_in_31_is_read_as_30_meant_it(tmp_path: Path
         "      responses:\n        '201': {description: created}\n        '422': {description: invalid}\n"
     )
     result = cli("check", "--specs", str(tmp_path))
-    assert result.returncode == 0 and "is OpenAPI 3.0; read as 3.0 meant it here and in 1 other schemas" in result.stdout, result.stdout
+    assert (
+        result.returncode == 0 and "is OpenAPI 3.0; read as 3.0 meant it here and in 1 other schemas" in result.stdout
+    ), result.stdout
     with ServerThread(Settings(specs=tmp_path, quiet=True)) as running:
         url = running.url("jobs") + "/jobs"
         assert httpx.post(url, json={"rate": 0.5, "cap": 10}).status_code == 201

@@ -5,18 +5,19 @@ headers sent, and HTTP framing that keeps a keep-alive connection usable."""
 from __future__ import annotations
 
 import http.client
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from xml.etree import ElementTree
 
 import httpx
 import pytest
 from openapi_core import Config, OpenAPI
 
-from conftest import assert_valid_response
 from mockserver.config import Settings
 from mockserver.spec import load_directory
 from mockserver.testing.thread import ServerThread
+
+from conftest import assert_valid_response
 
 DEFECTS = Path(__file__).parent / "data" / "defects"
 AUTH = {"Authorization": "Token test-token"}
@@ -37,7 +38,9 @@ def shapes(running: ServerThread) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def oracle() -> OpenAPI:
     api = next(a for a in load_directory(DEFECTS) if a.name == "shapes")
-    return OpenAPI.from_dict(api.mounted_document, config=Config(spec_validator_cls=None))  # it has nits, as real documents do
+    return OpenAPI.from_dict(
+        api.mounted_document, config=Config(spec_validator_cls=None)
+    )  # it has nits, as real documents do
 
 
 def test_a_media_type_declared_with_a_charset_accepts_json(shapes: httpx.Client, oracle: OpenAPI) -> None:
@@ -65,7 +68,9 @@ def test_a_structured_suffix_media_type_is_parsed_and_validated(shapes: httpx.Cl
 
 
 def test_multipart_uploads_are_validated_part_by_part(shapes: httpx.Client) -> None:
-    ok = shapes.post("/upload", files={"file": ("notes.txt", b"\x00\xffbinary")}, data={"title": "Trip notes", "pages": "3"})
+    ok = shapes.post(
+        "/upload", files={"file": ("notes.txt", b"\x00\xffbinary")}, data={"title": "Trip notes", "pages": "3"}
+    )
     assert ok.status_code == 201, ok.text
     assert ok.json()["title"] == "Trip notes" and ok.json()["pages"] == 3
     missing = shapes.post("/upload", files={"file": ("notes.txt", b"x")}, data={"pages": "2"})
@@ -123,7 +128,9 @@ def test_a_204_never_carries_a_body_even_when_the_document_declares_one(running:
     start of the second response."""
     connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
     headers = {"Authorization": "Token test-token"}
-    created = httpx.post(running.url("shapes") + "/notes", json={"text": "Short-lived"}, headers=headers, timeout=10).json()
+    created = httpx.post(
+        running.url("shapes") + "/notes", json={"text": "Short-lived"}, headers=headers, timeout=10
+    ).json()
     connection.request("DELETE", f"/shapes/notes/{created['id']}", headers=headers)
     deleted = connection.getresponse()
     assert deleted.status == 204 and deleted.read() == b""

@@ -16,16 +16,17 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
 import yaml
 
-import agentos_battery
-from conftest import ROOT, SPECS, TOKEN, running_agentos
 from mockserver.config import FIXTURES, Settings
 from mockserver.testing.thread import ServerThread
+
+import agentos_battery
+from conftest import ROOT, SPECS, TOKEN, running_agentos
 
 SHIPPED = FIXTURES / "observed" / "agno.yaml"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -55,8 +56,20 @@ def _without(data: Any, paths: list[str]) -> Any:
 def test_learn_reproduces_the_shipped_file(agentos: str, specs: Path, tmp_path: Path) -> None:
     agentos_battery.record(agentos, specs, tmp_path / "recording")
     result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "learn", "--specs", str(specs), str(tmp_path / "recording"), "--out", str(tmp_path / "observed")],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "mockserver",
+            "learn",
+            "--specs",
+            str(specs),
+            str(tmp_path / "recording"),
+            "--out",
+            str(tmp_path / "observed"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     shipped = yaml.safe_load(SHIPPED.read_text())
@@ -74,11 +87,13 @@ def test_the_mock_answers_as_the_real_agentos_in_90_percent_of_cases(specs: Path
         ours = agentos_battery.run(server.url("agno"), our_cors)
     differing = [
         f"{name}: vendor {status} {str(body)[:120]} | mock {our_status} {str(our_body)[:120]}"
-        for (name, status, body), (_, our_status, our_body) in zip(real, ours)
+        for (name, status, body), (_, our_status, our_body) in zip(real, ours, strict=True)
         if status != our_status or agentos_battery.shape(body) != agentos_battery.shape(our_body)
     ]
     same = len(real) - len(differing)
-    print(f"\n--fidelity observed: {same}/{len(real)} = {same / len(real):.0%} same status and body shape as the real AgentOS")
+    print(
+        f"\n--fidelity observed: {same}/{len(real)} = {same / len(real):.0%} same status and body shape as the real AgentOS"
+    )
     print("\n".join(f"  differs: {line}" for line in differing))
     assert len(real) >= 40
     assert same / len(real) >= 0.9, differing
@@ -104,7 +119,11 @@ def test_observations_that_contradict_the_document_are_answered_and_marked() -> 
         created = httpx.post(server.url("agno") + "/memories", json={"memory": "x", "user_id": "u1"}, headers=AUTH)
         journal = httpx.get(server.root + "/__admin/requests").json()["requests"]
     assert invalid.status_code == 422
-    assert invalid.json() == {"detail": [{"type": "string_type", "loc": ["body", "memory"], "msg": "Input should be a valid string", "input": 5}]}
+    assert invalid.json() == {
+        "detail": [
+            {"type": "string_type", "loc": ["body", "memory"], "msg": "Input should be a valid string", "input": 5}
+        ]
+    }
     assert "response 422: body.detail: Input should be a valid string" in invalid.headers["x-mock-violations"]
     assert any("response 422: body.detail" in p for p in journal[0]["problems"])
     assert no_user.status_code == 400 and no_user.json() == {"detail": "User ID is required"}
@@ -116,9 +135,26 @@ def test_observations_that_contradict_the_document_are_answered_and_marked() -> 
 
 
 def test_a_broken_observed_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    (tmp_path / "agno.yaml").write_text("operations:\n  POST /memories:\n    rules:\n      - when: {sometimes: body.x}\n        status: 400\n")
+    (tmp_path / "agno.yaml").write_text(
+        "operations:\n  POST /memories:\n    rules:\n      - when: {sometimes: body.x}\n        status: 400\n"
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "serve", "--specs", str(SPECS), "--port", "0", "--fidelity", "observed", "--observed", str(tmp_path)],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "mockserver",
+            "serve",
+            "--specs",
+            str(SPECS),
+            "--port",
+            "0",
+            "--fidelity",
+            "observed",
+            "--observed",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2 and "agno.yaml" in result.stderr and "Traceback" not in result.stderr

@@ -24,11 +24,11 @@ from openapi_core.validation.request.exceptions import (
     RequestBodyValidationError,
 )
 
-from conftest import PATHS, TOKEN, VENDORS, valid_body
 from mockserver.server.http import Request
 from mockserver.spec import Api
 from mockserver.validator.request import compile_api
 
+from conftest import PATHS, TOKEN, VENDORS, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 
@@ -59,7 +59,9 @@ def mutated(draw: st.DrawFn, vendor: str) -> Any:
         elif action == "replace":
             body[name] = draw(json_values)
     if draw(st.booleans()):
-        body[draw(st.sampled_from(["topics", "tags", "category", "memory_type", "bucketId", "extra"]))] = draw(json_values)
+        body[draw(st.sampled_from(["topics", "tags", "category", "memory_type", "bucketId", "extra"]))] = draw(
+            json_values
+        )
     return draw(st.one_of(st.just(body), st.just(body), json_values))
 
 

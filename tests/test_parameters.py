@@ -8,8 +8,8 @@ label and matrix path parameters, spaceDelimited), the expected results are spel
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -42,9 +42,19 @@ def blamed(response: httpx.Response) -> set[str]:
 @pytest.mark.parametrize(
     "query",
     [
-        "limit=3", "limit=100", "exact=true", "exact=false", "tags=a", "tags=a&tags=b",
-        "ids=1,2,3", "scores=1.5|2", "words=red%20green", "words=red+green+blue",
-        "filter[min]=3&filter[kind]=note", "where=%7B%22field%22%3A%22x%22%7D", "tags=",
+        "limit=3",
+        "limit=100",
+        "exact=true",
+        "exact=false",
+        "tags=a",
+        "tags=a&tags=b",
+        "ids=1,2,3",
+        "scores=1.5|2",
+        "words=red%20green",
+        "words=red+green+blue",
+        "filter[min]=3&filter[kind]=note",
+        "where=%7B%22field%22%3A%22x%22%7D",
+        "tags=",
     ],
 )
 def test_valid_query_parameters_are_accepted(served: httpx.Client, query: str) -> None:
@@ -55,9 +65,18 @@ def test_valid_query_parameters_are_accepted(served: httpx.Client, query: str) -
 @pytest.mark.parametrize(
     ("query", "culprit"),
     [
-        ("limit=0", "limit"), ("limit=abc", "limit"), ("limit=", "limit"), ("limit=3.5", "limit"), ("exact=maybe", "exact"),
-        ("ids=1,x", "ids"), ("scores=1|x", "scores"), ("words=a%20b%20c%20d", "words"),
-        ("filter[min]=x", "filter"), ("filter[kind]=opinion", "filter"), ("where=%7B%7D", "where"), ("where=nope", "where"),
+        ("limit=0", "limit"),
+        ("limit=abc", "limit"),
+        ("limit=", "limit"),
+        ("limit=3.5", "limit"),
+        ("exact=maybe", "exact"),
+        ("ids=1,x", "ids"),
+        ("scores=1|x", "scores"),
+        ("words=a%20b%20c%20d", "words"),
+        ("filter[min]=x", "filter"),
+        ("filter[kind]=opinion", "filter"),
+        ("where=%7B%7D", "where"),
+        ("where=nope", "where"),
     ],
 )
 def test_invalid_query_parameters_are_blamed(served: httpx.Client, query: str, culprit: str) -> None:
@@ -96,8 +115,16 @@ def test_an_integer_path_parameter(served: httpx.Client) -> None:
 
 # The differential test: styles whose openapi-core full-path handling is itself correct.
 ORACLE_PARAMS = {
-    "ids": st.lists(st.one_of(st.integers(-5, 10**6).map(str), st.sampled_from(["x", "", "1.5", " 2", "1_000", "٣"])), min_size=1, max_size=4).map(",".join),
-    "scores": st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False).map(repr), st.sampled_from(["x", "1e3", "-0", ""])), min_size=1, max_size=3).map("|".join),
+    "ids": st.lists(
+        st.one_of(st.integers(-5, 10**6).map(str), st.sampled_from(["x", "", "1.5", " 2", "1_000", "٣"])),
+        min_size=1,
+        max_size=4,
+    ).map(",".join),
+    "scores": st.lists(
+        st.one_of(st.floats(allow_nan=False, allow_infinity=False).map(repr), st.sampled_from(["x", "1e3", "-0", ""])),
+        min_size=1,
+        max_size=3,
+    ).map("|".join),
     "filter[min]": st.one_of(st.integers(-100, 100).map(str), st.sampled_from(["x", "", "+4", "0x1"])),
     "filter[kind]": st.sampled_from(["note", "fact", "opinion", ""]),
     "session": st.text(alphabet="abcxyz0", min_size=0, max_size=5),
@@ -112,7 +139,14 @@ def oracle() -> OpenAPI:
 
 def oracle_blames(openapi: OpenAPI, query: dict[str, str], cookie: str | None) -> set[str]:
     headers = {"Cookie": f"session={cookie}"} if cookie is not None else {}
-    request = MockRequest("http://127.0.0.1", "get", "/params/search", args=ImmutableMultiDict(query), headers=headers, cookies={"session": cookie} if cookie is not None else {})
+    request = MockRequest(
+        "http://127.0.0.1",
+        "get",
+        "/params/search",
+        args=ImmutableMultiDict(query),
+        headers=headers,
+        cookies={"session": cookie} if cookie is not None else {},
+    )
     result = openapi.unmarshal_request(request)
     names = set()
     for error in result.errors:
@@ -127,9 +161,14 @@ def oracle_blames(openapi: OpenAPI, query: dict[str, str], cookie: str | None) -
 @given(chosen=st.fixed_dictionaries({}, optional=ORACLE_PARAMS))
 def test_parameter_verdicts_equal_openapi_core(served: httpx.Client, oracle: OpenAPI, chosen: dict[str, str]) -> None:
     cookie = chosen.pop("session", None)
-    query = {k: v for k, v in chosen.items() if v != ""}  # openapi-core rejects every empty value; FastAPI and we judge it
+    query = {
+        k: v for k, v in chosen.items() if v != ""
+    }  # openapi-core rejects every empty value; FastAPI and we judge it
     expected = oracle_blames(oracle, query, cookie)
-    response = served.get("/search?" + urlencode(query, quote_via=quote), headers={"Cookie": f"session={cookie}"} if cookie is not None else {})
+    response = served.get(
+        "/search?" + urlencode(query, quote_via=quote),
+        headers={"Cookie": f"session={cookie}"} if cookie is not None else {},
+    )
     if not expected:
         assert response.status_code == 200, (query, cookie, response.text)
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-CLIENT_TEST = '''
+CLIENT_TEST = """
 import httpx
 
 
@@ -26,7 +26,7 @@ def test_each_test_starts_with_an_empty_journal(mockserver):
 def test_errors_look_like_the_vendor(mockserver):
     response = httpx.post(mockserver.url("omi") + "/v1/dev/user/memories", json={})
     assert response.status_code == 401 and response.json() == {"detail": "Not authenticated"}
-'''
+"""
 
 
 def test_fixture_needs_no_conftest(pytester: pytest.Pytester) -> None:
@@ -38,7 +38,7 @@ def test_fixture_needs_no_conftest(pytester: pytest.Pytester) -> None:
 def test_serve_options_come_from_the_ini_file(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nmockserver_seed = 7\nmockserver_tokens = ci-token other\n")
     pytester.makepyfile(
-        test_seeded='''
+        test_seeded="""
 import httpx
 
 def create(mockserver):
@@ -55,7 +55,7 @@ def test_second_sees_the_same_answer_after_reset(mockserver):
     first = create(mockserver).json()
     mockserver.reset()
     assert create(mockserver).json() == first
-'''
+"""
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
@@ -63,22 +63,22 @@ def test_second_sees_the_same_answer_after_reset(mockserver):
 
 def test_settings_fixture_can_be_overridden(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(
-        '''
+        """
 import pytest
 from mockserver.config import Settings
 
 @pytest.fixture(scope="session")
 def mockserver_settings():
     return Settings(quiet=True, auth="off")
-'''
+"""
     )
     pytester.makepyfile(
-        test_open='''
+        test_open="""
 import httpx
 
 def test_no_token_needed(mockserver):
     assert httpx.post(mockserver.url("agno") + "/memories", json={"memory": "m"}).status_code == 200
-'''
+"""
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from conftest import SPECS, TOKEN, free_run, valid_body
+from conftest import SPECS, TOKEN, ended, free_run, valid_body
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,19 @@ def ports() -> Iterator[tuple[int, int, str]]:
     base = free_run(6)
     main, per_api = base, base + 1
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--specs", str(SPECS), "--port", str(main), "--port-per-api", str(per_api), "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "mockserver",
+            "serve",
+            "--specs",
+            str(SPECS),
+            "--port",
+            str(main),
+            "--port-per-api",
+            str(per_api),
+            "--quiet",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -31,8 +43,7 @@ def ports() -> Iterator[tuple[int, int, str]]:
         if line.startswith("  index:"):
             break
     yield main, per_api, "".join(banner)
-    process.terminate()
-    process.wait(timeout=10)
+    ended(process, 10)
 
 
 def test_banner_lists_the_per_api_ports_in_order(ports: tuple[int, int, str]) -> None:
@@ -52,9 +63,15 @@ def test_banner_lists_the_per_api_ports_in_order(ports: tuple[int, int, str]) ->
         (4, "omi", "/v1/dev/user/memories", 200),
     ],
 )
-def test_each_api_answers_on_its_own_port(ports: tuple[int, int, str], offset: int, vendor: str, path: str, status: int) -> None:
+def test_each_api_answers_on_its_own_port(
+    ports: tuple[int, int, str], offset: int, vendor: str, path: str, status: int
+) -> None:
     _, per_api, _ = ports
-    response = httpx.post(f"http://127.0.0.1:{per_api + offset}{path}", json=valid_body(vendor), headers={"Authorization": f"Bearer {TOKEN}"})
+    response = httpx.post(
+        f"http://127.0.0.1:{per_api + offset}{path}",
+        json=valid_body(vendor),
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     assert response.status_code == status, response.text
 
 
@@ -67,7 +84,9 @@ def test_an_api_port_serves_only_that_api(ports: tuple[int, int, str]) -> None:
 
 
 @pytest.mark.parametrize(("offset", "vendor", "server"), [(0, "agno", "/"), (1, "memoram", "/api/v1"), (4, "omi", "/")])
-def test_an_api_port_serves_its_docs_with_its_own_paths(ports: tuple[int, int, str], offset: int, vendor: str, server: str) -> None:
+def test_an_api_port_serves_its_docs_with_its_own_paths(
+    ports: tuple[int, int, str], offset: int, vendor: str, server: str
+) -> None:
     """Swagger UI there loads its copy of the document from that port, and the document names
     the port's own path as its server."""
     _, per_api, _ = ports

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 from openapi_core import OpenAPI
 
-from conftest import PATHS, TOKEN, assert_valid_response, valid_body
 from mockserver.config import Settings
 from mockserver.testing.thread import ServerThread
+
+from conftest import PATHS, TOKEN, assert_valid_response, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -10,15 +10,17 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
-from conftest import SPECS, TOKEN, free_port
 from mockserver.config import Settings
 from mockserver.testing.thread import ServerThread
+
+from conftest import SPECS, TOKEN, free_port
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 _HOP = {"date", "content-length"}  # the proxy's own framing and clock
@@ -51,7 +53,11 @@ def test_answers_come_back_untouched(agentos: str, proxy: str) -> None:
     """Status, headers and body bytes as the vendor sent them; only the violations header is
     the proxy's."""
     cases = [
-        ("POST", "/memories", {"json": {"memory": "Prefers tea", "user_id": "u1", "topics": ["food"]}, "headers": AUTH}),
+        (
+            "POST",
+            "/memories",
+            {"json": {"memory": "Prefers tea", "user_id": "u1", "topics": ["food"]}, "headers": AUTH},
+        ),
         ("POST", "/memories", {"json": {"memory": 5}, "headers": AUTH}),
         ("GET", "/memories", {"params": {"user_id": "nobody"}, "headers": AUTH}),
         ("POST", "/memories", {"json": {"memory": "x"}}),
@@ -163,11 +169,25 @@ def test_the_vendor_answers_its_own_cors(agentos: str, proxy: str) -> None:
     ],
 )
 def test_an_unusable_upstream_is_one_line_and_exit_2(value: str, said: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "mockserver", "serve", "--specs", str(SPECS), "--upstream", value], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--specs", str(SPECS), "--upstream", value],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and said in result.stderr and "Traceback" not in result.stderr
 
 
 def test_without_the_proxy_extra_upstream_says_what_to_install() -> None:
     blocked = "import sys; sys.modules['aiohttp'] = None; from mockserver.cli import main; sys.exit(main(sys.argv[1:]))"
-    result = subprocess.run([sys.executable, "-c", blocked, "serve", "--specs", str(SPECS), "--upstream", "agno=http://127.0.0.1:9"], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and "pip install 'mockserver[proxy]'" in result.stderr and "Traceback" not in result.stderr
+    result = subprocess.run(
+        [sys.executable, "-c", blocked, "serve", "--specs", str(SPECS), "--upstream", "agno=http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        result.returncode == 2
+        and "pip install 'mockserver[proxy]'" in result.stderr
+        and "Traceback" not in result.stderr
+    )

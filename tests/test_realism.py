@@ -6,15 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from faker.providers.lorem.en_US import Provider as Lorem
 
-from conftest import PATHS, SPECS, TOKEN, valid_body
 from mockserver.config import Settings
 from mockserver.testing.thread import ServerThread
+
+from conftest import PATHS, SPECS, TOKEN, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -27,7 +29,7 @@ def create(client: httpx.Client, vendor: str, body: Any, **headers: str) -> dict
 
 def near_now(stamp: str) -> bool:
     moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return abs((dt.datetime.now(dt.timezone.utc) - moment).total_seconds()) < 120
+    return abs((dt.datetime.now(dt.UTC) - moment).total_seconds()) < 120
 
 
 def test_mielto_create_reflects_the_request(client: httpx.Client) -> None:
@@ -74,7 +76,9 @@ def test_omi_applies_the_request_defaults_the_client_omitted(client: httpx.Clien
         ("Plays guitar and does pottery on weekends as a hobby", "hobbies"),
     ],
 )
-def test_omi_category_is_chosen_from_the_content_when_not_sent(client: httpx.Client, content: str, category: str) -> None:
+def test_omi_category_is_chosen_from_the_content_when_not_sent(
+    client: httpx.Client, content: str, category: str
+) -> None:
     assert create(client, "omi", {"content": content})["category"] == category
 
 
@@ -121,7 +125,9 @@ def invented_strings(value: Any) -> Iterator[str]:
 def test_invented_text_is_never_lorem_ipsum_or_word_salad(client: httpx.Client, vendor: str) -> None:
     """`Prefer: code=200` with an unusable body makes the mock invent every field."""
     for _ in range(30):
-        body = client.post(PATHS[vendor], json=[], headers={**AUTH, "Prefer": "code=" + ("201" if vendor == "memoram" else "200")}).json()
+        body = client.post(
+            PATHS[vendor], json=[], headers={**AUTH, "Prefer": "code=" + ("201" if vendor == "memoram" else "200")}
+        ).json()
         for text in invented_strings(body):
             words = re.findall(r"[a-z]+", text.lower())
             assert "lorem" not in words and "ipsum" not in words, text
@@ -164,17 +170,21 @@ def test_same_seed_same_requests_byte_identical_responses() -> None:
 
 def test_without_a_seed_answers_differ() -> None:
     plan = hundred_requests()[:20]
-    assert run_requests(Settings(specs=SPECS, quiet=True), plan) != run_requests(Settings(specs=SPECS, quiet=True), plan)
+    assert run_requests(Settings(specs=SPECS, quiet=True), plan) != run_requests(
+        Settings(specs=SPECS, quiet=True), plan
+    )
 
 
 def test_different_seeds_differ() -> None:
     plan = hundred_requests()[:20]
-    assert run_requests(Settings(specs=SPECS, quiet=True, seed=7), plan) != run_requests(Settings(specs=SPECS, quiet=True, seed=8), plan)
+    assert run_requests(Settings(specs=SPECS, quiet=True, seed=7), plan) != run_requests(
+        Settings(specs=SPECS, quiet=True, seed=8), plan
+    )
 
 
 def test_traffic_on_one_api_does_not_change_another_apis_answers() -> None:
     omi_only = [("omi", valid_body("omi"), {}) for _ in range(10)]
-    mixed = [step for pair in zip(omi_only, [("agno", valid_body("agno"), {})] * 10) for step in pair]
+    mixed = [step for pair in zip(omi_only, [("agno", valid_body("agno"), {})] * 10, strict=True) for step in pair]
     alone = run_requests(Settings(specs=SPECS, quiet=True, seed=7), omi_only)
     interleaved = run_requests(Settings(specs=SPECS, quiet=True, seed=7), mixed)[::2]
     assert alone == interleaved

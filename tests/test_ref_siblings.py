@@ -10,5 +10,7 @@ from conftest import PATHS, TOKEN
 def test_omi_category_default_beside_its_ref_is_served(client: httpx.Client) -> None:
     """DeveloperMemory.category is `{$ref: MemoryCategory, default: interesting}`: content that
     suggests no category gets the declared default, not an omitted field."""
-    body = client.post(PATHS["omi"], json={"content": "Browser check: prefers dark mode"}, headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    body = client.post(
+        PATHS["omi"], json={"content": "Browser check: prefers dark mode"}, headers={"Authorization": f"Bearer {TOKEN}"}
+    ).json()
     assert body["category"] == "interesting"

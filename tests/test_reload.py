@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import SPECS, TOKEN, free_port, valid_body
+from conftest import SPECS, TOKEN, ended, free_port, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 STATE = Path(__file__).parent / "data" / "state" / "shapes.yaml"
@@ -31,7 +31,20 @@ class Served:
         self.root = f"http://127.0.0.1:{self.port}"
         self.log: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--specs", str(folder), "--port", str(self.port), "--watch", "--quiet", "--seed", "3"],
+            [
+                sys.executable,
+                "-m",
+                "mockserver",
+                "serve",
+                "--specs",
+                str(folder),
+                "--port",
+                str(self.port),
+                "--watch",
+                "--quiet",
+                "--seed",
+                "3",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -47,8 +60,7 @@ class Served:
             self.log.append(line)
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+        ended(self.process, 10)
 
 
 def eventually(check: Callable[[], bool], what: str, timeout: float = 15) -> None:
@@ -91,7 +103,9 @@ class KeptAlive:
         while b"\r\n\r\n" not in self.buffer:
             self.buffer += self._recv()
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+        length = int(
+            next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+        )
         while len(self.buffer) < length:
             self.buffer += self._recv()
         body, self.buffer = self.buffer[:length], self.buffer[length:]
@@ -102,25 +116,31 @@ class KeptAlive:
         assert data, "the server closed the connection"
         return data
 
+    def __enter__(self) -> KeptAlive:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.sock.close()
+
 
 def test_an_edit_is_served_on_the_same_connection_and_unchanged_apis_keep_their_state(served: Served) -> None:
-    connection = KeptAlive(served.port)
-    note = httpx.post(f"{served.root}/shapes/agents/a1/notes", json={"text": "kept"}, headers=AUTH).json()
-    created = httpx.post(f"{served.root}/mielto/api/v1/memories", json=valid_body("mielto"), headers=AUTH)
-    assert created.status_code == 200
-    assert connection.get("/agno/openapi.json")[0] == 200
+    with KeptAlive(served.port) as connection:
+        note = httpx.post(f"{served.root}/shapes/agents/a1/notes", json={"text": "kept"}, headers=AUTH).json()
+        created = httpx.post(f"{served.root}/mielto/api/v1/memories", json=valid_body("mielto"), headers=AUTH)
+        assert created.status_code == 200
+        assert connection.get("/agno/openapi.json")[0] == 200
 
-    edit(served.folder / "agno.yaml", "title: Agno AgentOS", "title: Agno AgentOS (edited)")
-    eventually(lambda: title(served, "agno") == "Agno AgentOS (edited)", "the edited title")
+        edit(served.folder / "agno.yaml", "title: Agno AgentOS", "title: Agno AgentOS (edited)")
+        eventually(lambda: title(served, "agno") == "Agno AgentOS (edited)", "the edited title")
 
-    status, body = connection.get("/agno/openapi.json")
-    assert status == 200 and b"Agno AgentOS (edited)" in body
-    assert any("reloaded" in line and "changed agno" in line for line in served.log), served.log
-    read = httpx.get(f"{served.root}/shapes/agents/a1/notes/{note['id']}", headers=AUTH)
-    assert read.status_code == 200 and read.json()["text"] == "kept"
-    journal = httpx.get(f"{served.root}/__admin/requests", params={"api": "mielto"}).json()["requests"]
-    assert [entry["status"] for entry in journal] == [200]
-    assert [r["api"] for r in httpx.get(f"{served.root}/__admin/records").json()["records"]] == ["shapes", "mielto"]
+        status, body = connection.get("/agno/openapi.json")
+        assert status == 200 and b"Agno AgentOS (edited)" in body
+        assert any("reloaded" in line and "changed agno" in line for line in served.log), served.log
+        read = httpx.get(f"{served.root}/shapes/agents/a1/notes/{note['id']}", headers=AUTH)
+        assert read.status_code == 200 and read.json()["text"] == "kept"
+        journal = httpx.get(f"{served.root}/__admin/requests", params={"api": "mielto"}).json()["requests"]
+        assert [entry["status"] for entry in journal] == [200]
+        assert [r["api"] for r in httpx.get(f"{served.root}/__admin/records").json()["records"]] == ["shapes", "mielto"]
 
 
 def test_a_changed_schema_changes_the_verdict(served: Served) -> None:
@@ -128,7 +148,10 @@ def test_a_changed_schema_changes_the_verdict(served: Served) -> None:
     path = f"{served.root}/agno/memories"
     assert httpx.post(path, json={"memory": "x" * 4999}, headers=AUTH).status_code == 200
     edit(served.folder / "agno.yaml", "maxLength: 5000", "maxLength: 10")
-    eventually(lambda: httpx.post(path, json={"memory": "x" * 4999}, headers=AUTH).status_code == 422, "the new maxLength enforced")
+    eventually(
+        lambda: httpx.post(path, json={"memory": "x" * 4999}, headers=AUTH).status_code == 422,
+        "the new maxLength enforced",
+    )
 
 
 def test_a_broken_edit_keeps_the_previous_version_and_names_the_line(served: Served) -> None:
@@ -136,7 +159,10 @@ def test_a_broken_edit_keeps_the_previous_version_and_names_the_line(served: Ser
     good = file.read_text()
     lines = good.splitlines()
     file.write_text("\n".join(lines[:5] + ["  broken: [unclosed"] + lines[5:]) + "\n")
-    eventually(lambda: any("still serving the previous version of agno" in line for line in served.log), "the broken-edit message")
+    eventually(
+        lambda: any("still serving the previous version of agno" in line for line in served.log),
+        "the broken-edit message",
+    )
     problem = next(line for line in served.log if "invalid YAML" in line)
     assert f"{file}:7:" in problem or f"{file}:6:" in problem, problem
     assert title(served, "agno") == "Agno AgentOS"
@@ -148,8 +174,20 @@ def test_a_broken_edit_keeps_the_previous_version_and_names_the_line(served: Ser
 
 def test_documents_added_and_removed_are_served_and_dropped(served: Served) -> None:
     shutil.copy(SPECS / "omi.yaml", served.folder / "omi.yaml")
-    eventually(lambda: httpx.post(f"{served.root}/omi/v1/dev/user/memories", json=valid_body("omi"), headers=AUTH).status_code == 200, "omi served")
+    eventually(
+        lambda: (
+            httpx.post(f"{served.root}/omi/v1/dev/user/memories", json=valid_body("omi"), headers=AUTH).status_code
+            == 200
+        ),
+        "omi served",
+    )
     (served.folder / "mielto.yaml").unlink()
-    eventually(lambda: httpx.post(f"{served.root}/mielto/api/v1/memories", json=valid_body("mielto"), headers=AUTH).status_code == 404, "mielto gone")
+    eventually(
+        lambda: (
+            httpx.post(f"{served.root}/mielto/api/v1/memories", json=valid_body("mielto"), headers=AUTH).status_code
+            == 404
+        ),
+        "mielto gone",
+    )
     names = [api["name"] for api in httpx.get(f"{served.root}/__admin/health").json()["apis"]]
     assert names == ["agno", "omi", "shapes"]

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import VENDORS
-from fuzzing import failures, run, unexplained
 from mockserver.spec import Api
 from mockserver.testing.pytest_plugin import MockServerFixture
+
+from conftest import VENDORS
+from fuzzing import failures, run, unexplained
 
 
 @pytest.mark.parametrize("vendor", VENDORS)

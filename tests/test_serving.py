@@ -6,8 +6,9 @@ import httpx
 import pytest
 from openapi_core import OpenAPI
 
-from conftest import PATHS, TOKEN, VENDORS, assert_valid_response, valid_body
 from mockserver.spec import Api
+
+from conftest import PATHS, TOKEN, VENDORS, assert_valid_response, valid_body
 
 SUCCESS = {"mielto": 200, "agno": 200, "omi": 200, "memoram": 201, "memoryplugin": 200}
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -78,9 +79,7 @@ def test_index_links_swagger_ui_and_document_of_each_api(client: httpx.Client) -
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_swagger_ui_and_verbatim_document_are_served(
-    vendor: str, client: httpx.Client, apis: dict[str, Api]
-) -> None:
+def test_swagger_ui_and_verbatim_document_are_served(vendor: str, client: httpx.Client, apis: dict[str, Api]) -> None:
     base = apis[vendor].base_path
     ui = client.get(f"{base}/ui/")
     assert ui.status_code == 200 and "swagger" in ui.text.lower()

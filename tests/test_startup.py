@@ -16,7 +16,10 @@ BROKEN = {
     "broken_yaml": ({"bad.yaml": "openapi: 3.1.0\ninfo: [unclosed\n"}, "bad.yaml:3:1: invalid YAML"),
     "invalid_json": ({"bad.json": '{"openapi": "3.1.0",}'}, "bad.json:1:21: invalid JSON"),
     "not_openapi": ({"notes.yaml": "shopping:\n  - milk\n"}, "not an OpenAPI 3.0/3.1 document"),
-    "swagger_2": ({"old.yaml": "swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\n"}, "not an OpenAPI 3.0/3.1 document"),
+    "swagger_2": (
+        {"old.yaml": "swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\n"},
+        "not an OpenAPI 3.0/3.1 document",
+    ),
     "unresolvable_ref": (
         {"bad.yaml": GOOD.replace("'#/components/schemas/NotFoundResponse'", "'#/components/schemas/Nope'")},
         "unresolvable $ref '#/components/schemas/Nope'",
@@ -61,7 +64,7 @@ def test_check_prints_a_table_of_every_api() -> None:
     result = run("check", "--specs", str(SPECS))
     assert result.returncode == 0, result.stderr
     header, _rule, *rows = result.stdout.strip().splitlines()[:7]
-    assert header.split() [:3] == ["API", "OpenAPI", "base"]
+    assert header.split()[:3] == ["API", "OpenAPI", "base"]
     assert [row.split()[0] for row in rows] == ["agno", "memoram", "memoryplugin", "mielto", "omi"]
     assert "/memoram/api/v1" in result.stdout and "201, 400, 401, 403" in result.stdout
 

@@ -10,19 +10,22 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openapi_core import Config, OpenAPI
 
-from conftest import TOKEN, assert_valid_response
 from mockserver.config import Settings
 from mockserver.spec import load_api
 from mockserver.state.redis import connect
 from mockserver.testing.thread import ServerThread
+
+from conftest import TOKEN, assert_valid_response
 
 CORPUS = Path(__file__).parent / "corpus"
 SHAPES = Path(__file__).parent / "data" / "state"
@@ -39,11 +42,15 @@ def _specs(tmp: Path, *files: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _specs(tmp_path_factory.mktemp("state"), CORPUS / "agentos.json", CORPUS / "omi.json", SHAPES / "shapes.yaml")
+    return _specs(
+        tmp_path_factory.mktemp("state"), CORPUS / "agentos.json", CORPUS / "omi.json", SHAPES / "shapes.yaml"
+    )
 
 
 @pytest.fixture(scope="module", params=["memory", "sqlite", "redis"])
-def served(request: pytest.FixtureRequest, folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+def served(
+    request: pytest.FixtureRequest, folder: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerThread]:
     """The server every HTTP test below runs against, once per state backend: the same
     semantics are required of all three."""
     state = None
@@ -153,7 +160,10 @@ def test_list_filters_by_fields_the_items_have(agentos: Client) -> None:
 @given(count=st.integers(0, 12), limit=st.integers(1, 5))
 def test_pages_cover_every_item_once_with_consistent_totals(agentos: Client, count: int, limit: int) -> None:
     httpx.post(str(agentos.http.base_url).rsplit("/agentos", 1)[0] + "/__admin/reset", timeout=10)
-    made = [agentos("POST", "/memories", json={"memory": f"fact {i}", "user_id": "u"}).json()["memory_id"] for i in range(count)]
+    made = [
+        agentos("POST", "/memories", json={"memory": f"fact {i}", "user_id": "u"}).json()["memory_id"]
+        for i in range(count)
+    ]
     seen: list[str] = []
     pages = -(-count // limit)
     for page in range(1, pages + 2):
@@ -179,7 +189,9 @@ def test_omi_memories_and_conversations_are_kept(omi: Client) -> None:
     assert omi("DELETE", f"{memories}/{made[0]['id']}").status_code == 404
     assert [m["id"] for m in omi("GET", memories).json()] == [m["id"] for m in made[1:]]
 
-    conversation = omi("POST", "/v1/dev/user/conversations", json={"text": "Planned the trip to Lisbon", "language": "pt"}).json()
+    conversation = omi(
+        "POST", "/v1/dev/user/conversations", json={"text": "Planned the trip to Lisbon", "language": "pt"}
+    ).json()
     read = omi("GET", f"/v1/dev/user/conversations/{conversation['id']}").json()
     assert read["id"] == conversation["id"] and read["language"] == "pt", "the read schema shows what the create stored"
 
@@ -256,11 +268,17 @@ def test_initial_data_admin_records_and_reset(folder: Path, tmp_path: Path) -> N
     data = tmp_path / "data" / "agentos"
     data.mkdir(parents=True)
     (data / "memories.json").write_text(json.dumps([{"memory_id": "seed-1", "memory": "Seeded", "user_id": "u1"}]))
-    (data / "configs.json").write_text(json.dumps({"path": "/components/c1/configs", "records": [{"version": 1, "config": {}}]}))
+    (data / "configs.json").write_text(
+        json.dumps({"path": "/components/c1/configs", "records": [{"version": 1, "config": {}}]})
+    )
     with ServerThread(Settings(specs=folder, quiet=True, data=tmp_path / "data")) as server:
         api = server.url("agentos")
         assert httpx.get(api + "/memories/seed-1", headers=AUTH, timeout=10).json()["memory"] == "Seeded"
-        added = httpx.post(server.root + "/__admin/records/agentos?path=/memories", json={"memory": "Added", "user_id": "u2"}, timeout=10)
+        added = httpx.post(
+            server.root + "/__admin/records/agentos?path=/memories",
+            json={"memory": "Added", "user_id": "u2"},
+            timeout=10,
+        )
         assert added.status_code == 201
         new_id = added.json()["records"][0]["memory_id"]
         assert httpx.get(f"{api}/memories/{new_id}", headers=AUTH, timeout=10).status_code == 200
@@ -268,7 +286,9 @@ def test_initial_data_admin_records_and_reset(folder: Path, tmp_path: Path) -> N
         assert stored["total"] == 2
         httpx.delete(api + "/memories/seed-1", headers=AUTH, timeout=10)
         httpx.post(server.root + "/__admin/reset", timeout=10)
-        assert httpx.get(api + "/memories/seed-1", headers=AUTH, timeout=10).status_code == 200, "reset restores the initial data"
+        assert httpx.get(api + "/memories/seed-1", headers=AUTH, timeout=10).status_code == 200, (
+            "reset restores the initial data"
+        )
         assert httpx.get(f"{api}/memories/{new_id}", headers=AUTH, timeout=10).status_code == 404
         bad = httpx.post(server.root + "/__admin/records/agentos?path=/nowhere", json={}, timeout=10)
         assert bad.status_code == 400 and "/memories" in bad.json()["detail"]
@@ -277,7 +297,12 @@ def test_initial_data_admin_records_and_reset(folder: Path, tmp_path: Path) -> N
 def test_oldest_records_are_evicted_and_counted(folder: Path) -> None:
     with ServerThread(Settings(specs=folder, quiet=True, max_records=3, data=None)) as server:
         api = server.url("agentos")
-        ids = [httpx.post(api + "/memories", json={"memory": f"m{i}", "user_id": "u"}, headers=AUTH, timeout=10).json()["memory_id"] for i in range(5)]
+        ids = [
+            httpx.post(api + "/memories", json={"memory": f"m{i}", "user_id": "u"}, headers=AUTH, timeout=10).json()[
+                "memory_id"
+            ]
+            for i in range(5)
+        ]
         assert httpx.get(f"{api}/memories/{ids[0]}", headers=AUTH, timeout=10).status_code == 404
         assert httpx.get(f"{api}/memories/{ids[4]}", headers=AUTH, timeout=10).status_code == 200
         health = {a["name"]: a for a in httpx.get(server.root + "/__admin/health", timeout=10).json()["apis"]}
@@ -287,7 +312,9 @@ def test_oldest_records_are_evicted_and_counted(folder: Path) -> None:
 def test_the_journal_names_the_record_a_read_returned(agentos: Client, served: ServerThread) -> None:
     memory_id = agentos("POST", "/memories", json={"memory": "Journaled", "user_id": "u1"}).json()["memory_id"]
     agentos("GET", f"/memories/{memory_id}")
-    entries = httpx.get(served.root + "/__admin/requests", params={"api": "agentos", "method": "GET"}, timeout=10).json()["requests"]
+    entries = httpx.get(
+        served.root + "/__admin/requests", params={"api": "agentos", "method": "GET"}, timeout=10
+    ).json()["requests"]
     assert entries[-1]["record"] == memory_id
     records = httpx.get(served.root + "/__admin/records", params={"api": "agentos"}, timeout=10).json()["records"]
     assert records[-1]["id"] == memory_id, "one id for the store and /__admin/records"
@@ -298,10 +325,18 @@ def test_seeded_runs_are_byte_identical_and_a_reset_repeats_them(folder: Path) -
         empty = http.get(api + "/memories")
         made = http.post(api + "/memories", json={"memory": "Same", "user_id": "u"})
         memory_id = made.json()["memory_id"]
-        return [empty.content, made.content, http.get(f"{api}/memories/{memory_id}").content, http.get(api + "/memories").content]
+        return [
+            empty.content,
+            made.content,
+            http.get(f"{api}/memories/{memory_id}").content,
+            http.get(api + "/memories").content,
+        ]
 
     def run(times: int) -> list[list[bytes]]:
-        with ServerThread(Settings(specs=folder, quiet=True, seed=11, data=None)) as server, httpx.Client(headers=AUTH, timeout=10) as http:
+        with (
+            ServerThread(Settings(specs=folder, quiet=True, seed=11, data=None)) as server,
+            httpx.Client(headers=AUTH, timeout=10) as http,
+        ):
             runs = []
             for _ in range(times):
                 runs.append(flow(server.url("agentos"), http))
@@ -313,9 +348,17 @@ def test_seeded_runs_are_byte_identical_and_a_reset_repeats_them(folder: Path) -
 
 
 def test_check_prints_the_resource_map(folder: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "mockserver", "check", "--specs", str(folder)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "check", "--specs", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
-    assert "collection /memories, id field memory_id: POST /memories (create), GET /memories (list), DELETE /memories (delete-many), GET /memories/{memory_id} (read)" in result.stdout
+    assert (
+        "collection /memories, id field memory_id: POST /memories (create), GET /memories (list), DELETE /memories (delete-many), GET /memories/{memory_id} (read)"
+        in result.stdout
+    )
     assert "collection /agents/{agent_id}/notes, scoped by agent_id" in result.stdout
     assert "singleton /settings" in result.stdout
     assert "POST /documents/search" in result.stdout.split("actions (stateless):")[-1]
@@ -323,7 +366,12 @@ def test_check_prints_the_resource_map(folder: Path) -> None:
 
 def test_without_404_or_error_style_a_missing_object_is_invented_and_check_says_so() -> None:
     folder = Path(__file__).parent / "data" / "nostyle"
-    result = subprocess.run([sys.executable, "-m", "mockserver", "check", "--specs", str(folder)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "check", "--specs", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     gaps = result.stdout.split("Spec gaps")[1].split("Resources")[0]
     assert "bare GET /things/{id}: no 404 declared and no error style" in gaps
     with ServerThread(Settings(specs=folder, quiet=True, data=None)) as server:
@@ -333,14 +381,21 @@ def test_without_404_or_error_style_a_missing_object_is_invented_and_check_says_
 
 
 def test_an_id_with_percent_text_is_found_whether_or_not_its_percent_was_encoded(shapes: Client) -> None:
-    added = httpx.post(shapes.http.base_url.join("/__admin/records/shapes"), params={"path": "/agents/a1/notes"}, json={"id": "%C3%A4x", "text": "odd id", "created_at": "2025-01-01T00:00:00Z"}, timeout=10)
+    added = httpx.post(
+        shapes.http.base_url.join("/__admin/records/shapes"),
+        params={"path": "/agents/a1/notes"},
+        json={"id": "%C3%A4x", "text": "odd id", "created_at": "2025-01-01T00:00:00Z"},
+        timeout=10,
+    )
     assert added.status_code == 201
     assert shapes.http.get("/agents/a1/notes/%25C3%25A4x").json()["text"] == "odd id", "the % encoded, as it should be"
     assert shapes.http.get("/agents/a1/notes/%C3%A4x").json()["text"] == "odd id", "the % sent as it is"
 
 
 def test_a_delete_on_the_collection_removes_the_ids_its_body_lists(agentos: Client) -> None:
-    ids = [agentos("POST", "/memories", json={"memory": f"m{i}", "user_id": "u1"}).json()["memory_id"] for i in range(3)]
+    ids = [
+        agentos("POST", "/memories", json={"memory": f"m{i}", "user_id": "u1"}).json()["memory_id"] for i in range(3)
+    ]
     assert agentos("DELETE", "/memories", json={"memory_ids": ids[:2], "user_id": "u1"}).status_code == 204
     assert [agentos("GET", f"/memories/{i}").status_code for i in ids] == [404, 404, 200]
     assert agentos("GET", "/memories").json()["meta"]["total_count"] == 1
@@ -363,9 +418,17 @@ def test_a_create_that_answers_a_list_stores_each_object(tmp_path: Path) -> None
     folder = _specs(tmp_path, CORPUS / "mem0.json")
     with ServerThread(Settings(specs=folder, quiet=True, data=None)) as server:
         api, auth = server.url("mem0"), {"Authorization": f"Token {TOKEN}"}
-        made = httpx.post(api + "/v1/memories/", json={"messages": [{"role": "user", "content": "I like tea"}], "user_id": "u1"}, headers=auth, timeout=10)
+        made = httpx.post(
+            api + "/v1/memories/",
+            json={"messages": [{"role": "user", "content": "I like tea"}], "user_id": "u1"},
+            headers=auth,
+            timeout=10,
+        )
         assert made.status_code == 200 and isinstance(made.json(), list)
         for memory in made.json():
             assert httpx.get(f"{api}/v1/memories/{memory['id']}/", headers=auth, timeout=10).status_code == 200
-            assert httpx.delete(f"{api}/v1/memories/{memory['id']}/", headers=auth, timeout=10).status_code in (200, 204)
+            assert httpx.delete(f"{api}/v1/memories/{memory['id']}/", headers=auth, timeout=10).status_code in (
+                200,
+                204,
+            )
             assert httpx.get(f"{api}/v1/memories/{memory['id']}/", headers=auth, timeout=10).status_code == 404

@@ -10,17 +10,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mockserver.state.memory import MemoryStore
 from mockserver.state.redis import RedisStore, connect
 from mockserver.state.sqlite import SqliteStore
 from mockserver.state.store import CREATED, UPDATED, Page, Query, Store, key, ordered, window
-from conftest import free_port
+
+from conftest import ended, free_port
 
 CORPUS = Path(__file__).parent / "corpus"
 AUTH = {"Authorization": "Bearer test-token"}
@@ -75,10 +77,18 @@ def _stores(tmp_path: Path, redis_url: str, max_records: int) -> list[Store]:
 
 
 ids = st.sampled_from(["a", "b", "c", "d", "e", "f"])
-objects = st.fixed_dictionaries({"user_id": st.sampled_from(["u1", "u2"]), "topics": st.lists(st.sampled_from(["x", "y"]), max_size=2), "n": st.integers(0, 3)})
+objects = st.fixed_dictionaries(
+    {
+        "user_id": st.sampled_from(["u1", "u2"]),
+        "topics": st.lists(st.sampled_from(["x", "y"]), max_size=2),
+        "n": st.integers(0, 3),
+    }
+)
 queries = st.builds(
     Query,
-    filters=st.sampled_from([(), (("user_id", ("u1",)),), (("topics", ("x",)),), (("user_id", ("u2",)), ("topics", ("x", "y")))]),
+    filters=st.sampled_from(
+        [(), (("user_id", ("u1",)),), (("topics", ("x",)),), (("user_id", ("u2",)), ("topics", ("x", "y")))]
+    ),
     order=st.sampled_from([CREATED, UPDATED, "n"]),
     descending=st.booleans(),
     offset=st.integers(0, 4),
@@ -98,7 +108,9 @@ steps = st.lists(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=steps, max_records=st.integers(3, 8))
-def test_every_backend_answers_like_the_model(tmp_path: Path, redis_url: str, steps: list[tuple[Any, ...]], max_records: int) -> None:
+def test_every_backend_answers_like_the_model(
+    tmp_path: Path, redis_url: str, steps: list[tuple[Any, ...]], max_records: int
+) -> None:
     stores = _stores(tmp_path, redis_url, max_records)
     model = Model(max_records)
     for step in steps:
@@ -134,7 +146,8 @@ def _serve(specs: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "serve", "--specs", str(specs), "--port", str(port), "--quiet", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     root = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -153,25 +166,44 @@ def test_two_processes_sharing_redis_see_one_state_and_one_journal(redis_url: st
     first, one = _serve(specs, "--state", redis_url)
     second, two = _serve(specs, "--state", redis_url)
     try:
-        made = httpx.post(one + "/agentos/memories", json={"memory": "Shared", "user_id": "u1"}, headers=AUTH, timeout=10)
+        made = httpx.post(
+            one + "/agentos/memories", json={"memory": "Shared", "user_id": "u1"}, headers=AUTH, timeout=10
+        )
         memory_id = made.json()["memory_id"]
         read = httpx.get(f"{two}/agentos/memories/{memory_id}", headers=AUTH, timeout=10)
         assert read.status_code == 200 and read.json() == made.json()
         assert httpx.delete(f"{two}/agentos/memories/{memory_id}", headers=AUTH, timeout=10).status_code == 204
         assert httpx.get(f"{one}/agentos/memories/{memory_id}", headers=AUTH, timeout=10).status_code == 404
         journal = httpx.get(two + "/__admin/requests", params={"api": "agentos"}, timeout=10).json()["requests"]
-        assert [(e["method"], e["status"]) for e in journal] == [("POST", 200), ("GET", 200), ("DELETE", 204), ("GET", 404)]
+        assert [(e["method"], e["status"]) for e in journal] == [
+            ("POST", 200),
+            ("GET", 200),
+            ("DELETE", 204),
+            ("GET", 404),
+        ]
     finally:
         for process in (first, second):
-            process.terminate()
-            process.wait(10)
+            ended(process, 10)
 
 
 def test_a_wrong_redis_address_is_one_line_and_exit_2(specs: Path) -> None:
     port = free_port()
     result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "serve", "--specs", str(specs), "--port", str(free_port()), "--state", f"redis://127.0.0.1:{port}/0"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "mockserver",
+            "serve",
+            "--specs",
+            str(specs),
+            "--port",
+            str(free_port()),
+            "--state",
+            f"redis://127.0.0.1:{port}/0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stderr.strip().startswith("mockserver: cannot reach Redis") and "Traceback" not in result.stderr
@@ -181,33 +213,45 @@ def test_workers_share_state_through_sqlite(specs: Path) -> None:
     process, root = _serve(specs, "--workers", "2")
     try:
         with httpx.Client(headers=AUTH, timeout=10) as http:
-            made = [http.post(root + "/agentos/memories", json={"memory": f"m{i}", "user_id": "u"}).json()["memory_id"] for i in range(6)]
+            made = [
+                http.post(root + "/agentos/memories", json={"memory": f"m{i}", "user_id": "u"}).json()["memory_id"]
+                for i in range(6)
+            ]
         for memory_id in made:  # a new connection each time: both workers answer some of these
-            assert httpx.get(f"{root}/agentos/memories/{memory_id}", headers={**AUTH, "Connection": "close"}, timeout=10).status_code == 200
+            assert (
+                httpx.get(
+                    f"{root}/agentos/memories/{memory_id}", headers={**AUTH, "Connection": "close"}, timeout=10
+                ).status_code
+                == 200
+            )
         listed = httpx.get(root + "/agentos/memories", params={"limit": 100}, headers=AUTH, timeout=10).json()
         assert listed["meta"]["total_count"] == 6
     finally:
-        process.terminate()
-        process.wait(10)
+        ended(process, 10)
 
 
 def test_a_sqlite_state_file_survives_a_restart(specs: Path, tmp_path: Path) -> None:
     state = f"sqlite:///{tmp_path / 'state.sqlite3'}"
     first, root = _serve(specs, "--state", state)
     try:
-        made = httpx.post(root + "/agentos/memories", json={"memory": "Kept", "user_id": "u1"}, headers=AUTH, timeout=10).json()
+        made = httpx.post(
+            root + "/agentos/memories", json={"memory": "Kept", "user_id": "u1"}, headers=AUTH, timeout=10
+        ).json()
     finally:
-        first.terminate()
-        first.wait(10)
+        ended(first, 10)
     second, root = _serve(specs, "--state", state)
     try:
         assert httpx.get(f"{root}/agentos/memories/{made['memory_id']}", headers=AUTH, timeout=10).json() == made
     finally:
-        second.terminate()
-        second.wait(10)
+        ended(second, 10)
 
 
 @pytest.mark.parametrize("value", ["memcached://x", "redis:/nohost", "sqlite:///"])
 def test_a_state_url_of_another_kind_is_one_line_and_exit_2(specs: Path, value: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "mockserver", "serve", "--specs", str(specs), "--state", value], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--specs", str(specs), "--state", value],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "--state" in result.stderr and "Traceback" not in result.stderr

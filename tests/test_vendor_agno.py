@@ -8,8 +8,9 @@ server's own."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -41,15 +42,26 @@ def _sequence(root: str) -> list[tuple[str, int, Any]]:
             steps.append((name, response.status_code, _stable(body)))
             return body
 
-        created = step("create", http.post("/memories", json={"memory": "Prefers window seats", "user_id": "u1", "topics": ["travel"]}))
-        step("create another user's", http.post("/memories", json={"memory": "Vegetarian", "user_id": "u2", "topics": ["food"]}))
+        created = step(
+            "create",
+            http.post("/memories", json={"memory": "Prefers window seats", "user_id": "u1", "topics": ["travel"]}),
+        )
+        step(
+            "create another user's",
+            http.post("/memories", json={"memory": "Vegetarian", "user_id": "u2", "topics": ["food"]}),
+        )
         memory_id = created["memory_id"]
         listed = step("list", http.get("/memories", params={"user_id": "u1"}))
         assert [m["memory_id"] for m in listed["data"]] == [memory_id]
         step("list by topic", http.get("/memories", params={"topics": "food"}))
         step("read", http.get(f"/memories/{memory_id}", params={"user_id": "u1"}))
         step("read as another user", http.get(f"/memories/{memory_id}", params={"user_id": "u2"}))
-        step("patch", http.patch(f"/memories/{memory_id}", json={"memory": "Prefers aisle seats", "user_id": "u1", "topics": ["travel"]}))
+        step(
+            "patch",
+            http.patch(
+                f"/memories/{memory_id}", json={"memory": "Prefers aisle seats", "user_id": "u1", "topics": ["travel"]}
+            ),
+        )
         step("read after patch", http.get(f"/memories/{memory_id}"))
         step("delete", http.delete(f"/memories/{memory_id}"))
         step("read after delete", http.get(f"/memories/{memory_id}"))
@@ -72,5 +84,5 @@ def _stable(body: Any) -> Any:
 def test_the_mock_answers_the_crud_flow_as_the_real_agentos_does(agentos: str, mock: str) -> None:
     real, ours = _sequence(agentos), _sequence(mock)
     assert [(name, status) for name, status, _ in ours] == [(name, status) for name, status, _ in real]
-    for (name, _, real_body), (_, _, our_body) in zip(real, ours):
+    for (name, _, real_body), (_, _, our_body) in zip(real, ours, strict=True):
         assert our_body == real_body, name

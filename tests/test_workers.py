@@ -6,13 +6,13 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 
-from conftest import PATHS, SPECS, TOKEN, VENDORS, free_run, valid_body
+from conftest import PATHS, SPECS, TOKEN, VENDORS, ended, free_run, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -21,7 +21,19 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 def two_workers() -> Iterator[str]:
     port = free_run(1)
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--specs", str(SPECS), "--port", str(port), "--workers", "2", "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "mockserver",
+            "serve",
+            "--specs",
+            str(SPECS),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--quiet",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -39,8 +51,7 @@ def two_workers() -> Iterator[str]:
             raise RuntimeError(f"workers did not start: {process.stderr.read() if process.stderr else ''}")
         time.sleep(0.05)
     yield root
-    process.terminate()
-    process.wait(timeout=20)
+    ended(process, 20)
 
 
 def test_admin_sees_every_workers_traffic(two_workers: str) -> None:

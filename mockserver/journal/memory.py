@@ -15,7 +15,6 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
-
 from urllib.parse import parse_qsl
 
 import orjson
@@ -140,7 +139,10 @@ class Journal:
             if api is not None and record.api != api:
                 continue
             created = _decode(record.response)
-            if user_id is not None and user_id not in (_find(created, _USER_FIELDS), _find(_decode(record.request), _USER_FIELDS)):
+            if user_id is not None and user_id not in (
+                _find(created, _USER_FIELDS),
+                _find(_decode(record.request), _USER_FIELDS),
+            ):
                 continue
             found.append({"api": record.api, "id": record.id, "object": created, "created_at": _iso(record.created_at)})
         return found
@@ -153,7 +155,10 @@ class Journal:
             "operation": entry.operation,
             "method": entry.method,
             "path": entry.path,
-            "query": [[k, mask(v) if k.lower() in self._secret else v] for k, v in parse_qsl(entry.query_string, keep_blank_values=True)],
+            "query": [
+                [k, mask(v) if k.lower() in self._secret else v]
+                for k, v in parse_qsl(entry.query_string, keep_blank_values=True)
+            ],
             "headers": {k: mask(v) if k in self._secret else v for k, v in headers.items()},
             "body": _decode(entry.body),
             "status": entry.status,
@@ -161,7 +166,9 @@ class Journal:
             "duration_ms": round(entry.duration_ms, 3),
             "record": entry.record,
             "id": entry.uid,
-            "response_headers": dict(line.split(": ", 1) for line in entry.response_headers.split("\n") if ": " in line),
+            "response_headers": dict(
+                line.split(": ", 1) for line in entry.response_headers.split("\n") if ": " in line
+            ),
             "problems": entry.problems.split("\n") if entry.problems else [],
             "upstream": entry.upstream or None,
             **_truncation("body", len(entry.body), entry.body_size),
@@ -239,4 +246,4 @@ def _find(value: Any, names: tuple[str, ...]) -> Any:
 
 
 def _iso(moment: float) -> str:
-    return dt.datetime.fromtimestamp(moment, dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return dt.datetime.fromtimestamp(moment, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

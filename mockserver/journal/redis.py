@@ -10,7 +10,8 @@ others read at most once per interval, before a request, to restart their seeded
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .. import jsonio
 from .memory import Entry, Record
@@ -25,7 +26,7 @@ def _pack(row: tuple[Any, ...]) -> bytes:
 
 
 def _unpack(data: bytes, byte_fields: Iterable[int]) -> list[Any]:
-    row = jsonio.loads(data)
+    row: list[Any] = jsonio.loads(data)
     for index in byte_fields:
         row[index] = row[index].encode("latin-1")
     return row
@@ -86,4 +87,6 @@ class RedisJournal(BufferedJournal):
     def _record_rows(self) -> list[Record]:
         self._settle()
         rows = [_unpack(data, (2, 3)) for data in self._redis.lrange(_RECORDS, 0, -1)]
-        return [Record(api, jsonio.loads(rid.encode()), response, request, at) for api, rid, response, request, at in rows]
+        return [
+            Record(api, jsonio.loads(rid.encode()), response, request, at) for api, rid, response, request, at in rows
+        ]

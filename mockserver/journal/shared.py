@@ -15,18 +15,18 @@ import asyncio
 import os
 import sqlite3
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .. import jsonio
-
 from .memory import Entry, Journal, Record
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL, api TEXT, operation TEXT, method TEXT, path TEXT,
     query_string TEXT, headers TEXT, body BLOB, status INTEGER, response BLOB, duration_ms REAL,
-    body_size INTEGER, response_size INTEGER, record TEXT, response_headers TEXT, problems TEXT, uid TEXT, upstream TEXT);
+    body_size INTEGER, response_size INTEGER, record TEXT, response_headers TEXT, problems TEXT, uid TEXT,
+    upstream TEXT);
 CREATE TABLE IF NOT EXISTS records (
     id INTEGER PRIMARY KEY AUTOINCREMENT, api TEXT, record_id TEXT, response BLOB, request BLOB, created_at REAL);
 """
@@ -66,7 +66,9 @@ class SharedJournal(BufferedJournal):
         self._size = size
         self._marker = folder / "reset"
         self._marker.touch(exist_ok=True)
-        self._db = sqlite3.connect(folder / "journal.sqlite3", timeout=10, isolation_level=None, check_same_thread=False)
+        self._db = sqlite3.connect(
+            folder / "journal.sqlite3", timeout=10, isolation_level=None, check_same_thread=False
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.executescript(_SCHEMA)
@@ -116,7 +118,8 @@ class SharedJournal(BufferedJournal):
     def _entry_rows(self) -> list[Entry]:
         self._settle()
         rows = self._db.execute(
-            "SELECT at, api, operation, method, path, query_string, headers, body, status, response, duration_ms, body_size, response_size, record, response_headers, problems, uid, upstream "
+            "SELECT at, api, operation, method, path, query_string, headers, body, status, response, duration_ms, "
+            "body_size, response_size, record, response_headers, problems, uid, upstream "
             "FROM requests ORDER BY id"
         )
         return [Entry(*row) for row in rows]
@@ -124,4 +127,6 @@ class SharedJournal(BufferedJournal):
     def _record_rows(self) -> list[Record]:
         self._settle()
         rows = self._db.execute("SELECT api, record_id, response, request, created_at FROM records ORDER BY id")
-        return [Record(api, jsonio.loads(rid.encode()), response, request, at) for api, rid, response, request, at in rows]
+        return [
+            Record(api, jsonio.loads(rid.encode()), response, request, at) for api, rid, response, request, at in rows
+        ]

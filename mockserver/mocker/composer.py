@@ -28,15 +28,15 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import media
+from ..spec import Api, Operation
 from . import patterns
 from .generator import Schema, SchemaFaker, type_of
 from .hints import Hints
-from ..spec import Api, Operation
 from .streams import rfc3339
 from .text import Story
 
@@ -44,7 +44,20 @@ _OMIT = object()
 _PREFIX = re.compile(r"^([A-Za-z]+[-_])")
 _MAX_DEPTH = 4  # below this, optional fields of invented objects are filled in
 _HARD_DEPTH = 12  # recursive schemas stop here whatever they require
-_ANNOTATIONS = frozenset({"title", "description", "default", "example", "examples", "deprecated", "readOnly", "writeOnly", "$comment", "nullable"})
+_ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "example",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "$comment",
+        "nullable",
+    }
+)
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
@@ -133,12 +146,25 @@ class Composer:
             self._requests[op.routing_id] = (request_schema, fields, _message(op, self._hints), _resource(op))
         return self._requests[op.routing_id]
 
-    def _value(self, schema: Schema, name: str | None, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str, depth: int = 0) -> Any:
+    def _value(
+        self,
+        schema: Schema,
+        name: str | None,
+        source: Mapping[str, Any],
+        example: Any,
+        creation: _Creation,
+        resource: str,
+        depth: int = 0,
+    ) -> Any:
         schema = self._faker.flatten(schema)
         for keyword in ("oneOf", "anyOf"):
             options = schema.get(keyword)
             if isinstance(options, list) and options:
-                if schema.get("discriminator") or keyword == "oneOf" and len([o for o in options if type_of(self._faker.flatten(o)) != "null"]) > 1:
+                if (
+                    schema.get("discriminator")
+                    or keyword == "oneOf"
+                    and len([o for o in options if type_of(self._faker.flatten(o)) != "null"]) > 1
+                ):
                     return self._faker.value(schema, name, self._story(creation))
                 real = next((i for i, o in enumerate(options) if type_of(self._faker.flatten(o)) != "null"), 0)
                 schema = self._faker.with_siblings(schema, keyword, real)
@@ -150,12 +176,28 @@ class Composer:
             item_example = example[0] if isinstance(example, list) and example else None
             count = max(int(schema.get("minItems", 1)), 1) if depth < _MAX_DEPTH else int(schema.get("minItems", 0))
             return [
-                self._value(schema.get("items") or {}, name, {}, item_example, _Creation({}, creation.request_fields, creation.message), resource, depth + 1)
+                self._value(
+                    schema.get("items") or {},
+                    name,
+                    {},
+                    item_example,
+                    _Creation({}, creation.request_fields, creation.message),
+                    resource,
+                    depth + 1,
+                )
                 for _ in range(count)
             ]
         return self._faker.value(schema, name or ("text" if kind == "string" else None), self._story(creation))
 
-    def _object(self, schema: Schema, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str, depth: int = 0) -> dict[str, Any]:
+    def _object(
+        self,
+        schema: Schema,
+        source: Mapping[str, Any],
+        example: Any,
+        creation: _Creation,
+        resource: str,
+        depth: int = 0,
+    ) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for plan in self._plan(schema, resource):
             sub_example = example.get(plan.name) if type(example) is dict else None
@@ -166,7 +208,9 @@ class Composer:
         defined = schema.get("properties") or {}
         for name in schema.get("required") or ():
             if isinstance(name, str) and name not in defined and extra is not False:
-                result[name] = self._faker.value(extra if isinstance(extra, Mapping) else True, name, self._story(creation))
+                result[name] = self._faker.value(
+                    extra if isinstance(extra, Mapping) else True, name, self._story(creation)
+                )
         return result
 
     def _plan(self, schema: Schema, resource: str) -> tuple[_Field, ...]:
@@ -200,14 +244,18 @@ class Composer:
             is_timestamp=name in self._hints.timestamps and kind == "string",
             derived_from=derived.group(1) + "s" if derived and kind == "array" else None,
             is_message=name in self._hints.message_fields and kind == "string" and "enum" not in real,
-            is_success_flag=name in self._hints.success_flags and kind == "boolean" and self._faker.judge.valid(flat, True),
+            is_success_flag=name in self._hints.success_flags
+            and kind == "boolean"
+            and self._faker.judge.valid(flat, True),
             enum=tuple(real.get("enum") or ()),
             nullable=_nullable(flat, self._faker),
             write_only=bool(flat.get("writeOnly")),
             default=(flat["default"],) if "default" in flat and self._faker.judge.valid(flat, flat["default"]) else (),
         )
 
-    def _field(self, plan: _Field, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str, depth: int = 0) -> Any:
+    def _field(
+        self, plan: _Field, source: Mapping[str, Any], example: Any, creation: _Creation, resource: str, depth: int = 0
+    ) -> Any:
         if plan.write_only:
             return _OMIT
         for key in plan.echo_keys:
@@ -247,7 +295,11 @@ class Composer:
         if depth > _HARD_DEPTH:
             return None if plan.nullable else _OMIT
         if plan.required or (not source and depth < _MAX_DEPTH):
-            invented = creation if source else _Creation({}, creation.request_fields, creation.message, story=self._story(creation))
+            invented = (
+                creation
+                if source
+                else _Creation({}, creation.request_fields, creation.message, story=self._story(creation))
+            )
             return self._value(plan.schema, plan.name, {}, example, invented, resource, depth + 1)
         return None if plan.nullable else _OMIT
 
@@ -274,8 +326,9 @@ class Composer:
             return self._faker.value(schema)
         if kind != "string":
             return self._faker.value(schema)
-        low = schema.get("minLength") if isinstance(schema.get("minLength"), int) else 0
-        high = schema.get("maxLength") if isinstance(schema.get("maxLength"), int) else None
+        shortest, longest = schema.get("minLength"), schema.get("maxLength")
+        low: int = shortest if isinstance(shortest, int) else 0
+        high: int | None = longest if isinstance(longest, int) else None
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
             found = patterns.matching(pattern, streams.rng, low, high)
@@ -285,11 +338,15 @@ class Composer:
         prefix = _PREFIX.match(example) if schema.get("format") != "uuid" and isinstance(example, str) else None
         candidate = prefix.group(1) + streams.token(12) if prefix else streams.uuid4()
         if high is not None and len(candidate) > high:
-            candidate = candidate[: max(high - 12, 0)] + streams.token(min(12, high)) if "-" in candidate[:8] else streams.token(high)
+            candidate = (
+                candidate[: max(high - 12, 0)] + streams.token(min(12, high))
+                if "-" in candidate[:8]
+                else streams.token(high)
+            )
             candidate = candidate[:high]
         while len(candidate) < low:
             candidate += streams.token(8)
-        return candidate[: high] if high is not None else candidate
+        return candidate[:high] if high is not None else candidate
 
     def _story(self, creation: _Creation) -> Story:
         if creation.story is None:

@@ -1,8 +1,9 @@
 """A generated value as the bytes of its media type: JSON, text, XML, form data or binary.
 
 JSON is what almost every response is. A `text/plain` body is the string itself (not a JSON
-string with quotes), `text/event-stream` one `data:` event carrying the value as JSON, XML follows the schema's `xml` objects (element and attribute names,
-wrapped arrays), and a binary type gets bytes that look like one (a 1×1 PNG for images).
+string with quotes), `text/event-stream` one `data:` event carrying the value as JSON, XML
+follows the schema's `xml` objects (element and attribute names, wrapped arrays), and a binary
+type gets bytes that look like one (a 1×1 PNG for images).
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ from xml.etree import ElementTree
 
 from .. import jsonio, media
 
-_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
-_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def encode(value: Any, content_type: str, schema: Any, resolve: Any = None) -> bytes:
@@ -73,7 +79,8 @@ def _element(name: str, value: Any, schema: Mapping[str, Any], resolve: Any) -> 
     if hints.get("namespace"):
         element.set(f"xmlns:{hints['prefix']}" if hints.get("prefix") else "xmlns", str(hints["namespace"]))
     if isinstance(value, dict):
-        properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        declared = schema.get("properties")
+        properties: Mapping[str, Any] = declared if isinstance(declared, Mapping) else {}
         for prop, item in value.items():
             prop_schema = resolve(properties.get(prop) or {})
             prop_hints = _xml(prop_schema)
@@ -91,7 +98,9 @@ def _element(name: str, value: Any, schema: Mapping[str, Any], resolve: Any) -> 
     return element
 
 
-def _append_list(parent: ElementTree.Element, name: str | None, items: list[Any], schema: Mapping[str, Any], resolve: Any) -> None:
+def _append_list(
+    parent: ElementTree.Element, name: str | None, items: list[Any], schema: Mapping[str, Any], resolve: Any
+) -> None:
     """Array items as repeated elements, inside a wrapper element when `xml.wrapped`."""
     item_schema = resolve(schema.get("items") or {}) if isinstance(schema.get("items"), Mapping) else {}
     item_name = str(_xml(item_schema).get("name") or name or "item")

@@ -120,8 +120,6 @@ def _fit(faker: SchemaFaker, schema: Schema, text: str) -> str:
     return text
 
 
-
-
 def _options(faker: SchemaFaker, schema: Schema) -> list[Schema]:
     schema = faker.flatten(schema)
     alternatives = schema.get("anyOf") or schema.get("oneOf")

@@ -18,7 +18,7 @@ import base64
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from ..spec.references import lookup
 from . import patterns
@@ -33,13 +33,17 @@ _HARD_DEPTH = 24
 _TRIES = 4
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
-_ANNOTATIONS = frozenset({"title", "description", "example", "examples", "deprecated", "$comment", "externalDocs", "xml"})
+_ANNOTATIONS = frozenset(
+    {"title", "description", "example", "examples", "deprecated", "$comment", "externalDocs", "xml"}
+)
 
 
 class SchemaFaker:
     """Generates schema-valid values from one API's resolved document."""
 
-    def __init__(self, document: Mapping[str, Any], streams: Streams, inventor: Inventor, openapi: str = "3.1.0") -> None:
+    def __init__(
+        self, document: Mapping[str, Any], streams: Streams, inventor: Inventor, openapi: str = "3.1.0"
+    ) -> None:
         self._document = document
         self.streams = streams
         self.inventor = inventor
@@ -72,11 +76,11 @@ class SchemaFaker:
         return flat
 
     def _flatten(self, schema: Any, depth: int) -> Schema:
-        schema = self.resolve(schema)
-        if "allOf" not in schema or depth > _HARD_DEPTH:
-            return schema
-        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-        parts = schema["allOf"] if isinstance(schema["allOf"], list) else []
+        resolved: Schema = self.resolve(schema)
+        if "allOf" not in resolved or depth > _HARD_DEPTH:
+            return resolved
+        merged: dict[str, Any] = {k: v for k, v in resolved.items() if k != "allOf"}
+        parts = resolved["allOf"] if isinstance(resolved["allOf"], list) else []
         for part in parts:
             _merge_into(merged, self._flatten(part, depth + 1))
         return merged
@@ -90,7 +94,9 @@ class SchemaFaker:
         if cached is not None and cached[0] is schema:
             return cached[1]
         branch = self.flatten(schema[keyword][index])
-        siblings = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf", "discriminator") and k not in _ANNOTATIONS}
+        siblings = {
+            k: v for k, v in schema.items() if k not in ("oneOf", "anyOf", "discriminator") and k not in _ANNOTATIONS
+        }
         if siblings:
             merged: dict[str, Any] = dict(siblings)
             _merge_into(merged, branch)
@@ -194,14 +200,14 @@ class SchemaFaker:
     def _discriminator_value(self, discriminator: Mapping[str, Any], branch: Schema) -> Any:
         """The mapping key (or, without a mapping entry, the component name) of `branch`."""
         mapping = discriminator.get("mapping")
-        for label, target in (mapping.items() if isinstance(mapping, Mapping) else ()):
+        for label, target in mapping.items() if isinstance(mapping, Mapping) else ():
             ref = str(target) if str(target).startswith("#") else f"#/components/schemas/{target}"
             found = lookup(self._document, ref)
             if found is not None and (found is branch or self.flatten(found) == branch):
                 return label
         components = self._document.get("components")
         schemas = components.get("schemas") if isinstance(components, Mapping) else None
-        for label, component in (schemas.items() if isinstance(schemas, Mapping) else ()):
+        for label, component in schemas.items() if isinstance(schemas, Mapping) else ():
             if component is branch or self.flatten(component) == branch:
                 return label
         return None
@@ -224,7 +230,9 @@ class SchemaFaker:
         low = schema.get("minProperties")
         if isinstance(low, int) and extra is not False:
             while len(result) < low:
-                result[f"key{len(result) + 1}"] = self.value(extra if isinstance(extra, Mapping) else True, None, story, depth + 1)
+                result[f"key{len(result) + 1}"] = self.value(
+                    extra if isinstance(extra, Mapping) else True, None, story, depth + 1
+                )
         high = schema.get("maxProperties")
         if isinstance(high, int) and len(result) > high:
             for prop in [p for p in result if p not in required][: len(result) - high]:
@@ -238,7 +246,11 @@ class SchemaFaker:
         flat_items = self.flatten(items) if isinstance(items, Mapping) else {}
         listed = self.inventor.strings(name, story)
         values: list[Any]
-        if listed is not None and type_of(flat_items) == "string" and not ({"enum", "const", "pattern", "format"} & set(flat_items)):
+        if (
+            listed is not None
+            and type_of(flat_items) == "string"
+            and not ({"enum", "const", "pattern", "format"} & set(flat_items))
+        ):
             values = [self.fit(v, flat_items) for v in listed]
         else:
             if depth >= _MAX_DEPTH:
@@ -341,20 +353,34 @@ def _merge_into(merged: dict[str, Any], part: Schema) -> None:
         if key == "properties" and isinstance(val, Mapping):
             properties = dict(merged.get("properties") or {})
             for prop, prop_schema in val.items():
-                properties[prop] = {"allOf": [properties[prop], prop_schema]} if prop in properties and properties[prop] != prop_schema else prop_schema
+                properties[prop] = (
+                    {"allOf": [properties[prop], prop_schema]}
+                    if prop in properties and properties[prop] != prop_schema
+                    else prop_schema
+                )
             merged["properties"] = properties
         elif key == "required" and isinstance(val, list):
             merged["required"] = list(dict.fromkeys([*merged.get("required", []), *val]))
-        elif key in ("minimum", "minLength", "minItems", "minProperties", "exclusiveMinimum") and key in merged and _numeric(val):
+        elif (
+            key in ("minimum", "minLength", "minItems", "minProperties", "exclusiveMinimum")
+            and key in merged
+            and _numeric(val)
+        ):
             merged[key] = max(merged[key], val) if _numeric(merged[key]) else val
-        elif key in ("maximum", "maxLength", "maxItems", "maxProperties", "exclusiveMaximum") and key in merged and _numeric(val):
+        elif (
+            key in ("maximum", "maxLength", "maxItems", "maxProperties", "exclusiveMaximum")
+            and key in merged
+            and _numeric(val)
+        ):
             merged[key] = min(merged[key], val) if _numeric(merged[key]) else val
         elif key == "enum" and isinstance(merged.get("enum"), list) and isinstance(val, list):
             merged["enum"] = [v for v in merged["enum"] if v in val] or merged["enum"]
         elif key == "type" and key in merged and merged[key] != val:
             mine = merged[key] if isinstance(merged[key], list) else [merged[key]]
             theirs = val if isinstance(val, list) else [val]
-            common = [k for k in mine if k in theirs] or ([k for k in mine if k == "integer" and "number" in theirs] or mine)
+            common = [k for k in mine if k in theirs] or (
+                [k for k in mine if k == "integer" and "number" in theirs] or mine
+            )
             merged[key] = common if len(common) > 1 else common[0]
         elif key == "additionalProperties" and key in merged:
             if val is False or merged[key] is False:
@@ -383,9 +409,11 @@ def _bounds(schema: Schema, integer: bool) -> tuple[float, float]:
     if ex_high is True:
         ex_high, high = high, None
     if _numeric(ex_low):
-        low = _above(ex_low, step, integer) if low is None else max(low, _above(ex_low, step, integer))
+        above = _above(cast(float, ex_low), step, integer)
+        low = above if low is None else max(low, above)
     if _numeric(ex_high):
-        high = _below(ex_high, step, integer) if high is None else min(high, _below(ex_high, step, integer))
+        below = _below(cast(float, ex_high), step, integer)
+        high = below if high is None else min(high, below)
     fmt = schema.get("format")
     limits = _INT32 if fmt == "int32" else _INT64 if fmt == "int64" and integer else None
     if limits:

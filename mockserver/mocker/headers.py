@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-_OWNED = frozenset({"content-type", "content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"})
+_OWNED = frozenset(
+    {"content-type", "content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"}
+)
 _LOCATIONS = frozenset({"location", "content-location"})
 
 

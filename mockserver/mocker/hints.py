@@ -8,10 +8,10 @@ so a new spec gets sensible values, and a new vendor quirk needs no code.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -58,11 +58,12 @@ def load_hints(folder: Path = FIXTURES) -> Hints:
         text=dict(fields.get("text") or {}),
         sources=tuple(fields.get("sources") or ("api",)),
         classify={k: tuple(v or ()) for k, v in (fields.get("classify") or {}).items()},
-        templates=tuple(
-            Template(str(t["text"]), tuple(t.get("topics") or ())) for t in memories.get("templates") or ()
-        )
+        templates=tuple(Template(str(t["text"]), tuple(t.get("topics") or ())) for t in memories.get("templates") or ())
         or (Template("Prefers window seats on long-haul flights", ("travel", "preferences")),),
-        lists={**{k: tuple(v) for k, v in (fields.get("lists") or {}).items()}, **{k: tuple(v) for k, v in (memories.get("lists") or {}).items()}},
+        lists={
+            **{k: tuple(v) for k, v in (fields.get("lists") or {}).items()},
+            **{k: tuple(v) for k, v in (memories.get("lists") or {}).items()},
+        },
         shapes=tuple((re.compile(str(rule["match"])), str(rule["format"])) for rule in fields.get("shapes") or ()),
         success_flags=frozenset(fields.get("success_flags") or ()),
     )

@@ -31,7 +31,9 @@ class Judge:
         self._openapi = openapi
         self._cls = OAS30ReadValidator if self._oas30 else OAS31Validator
         specification = DRAFT4 if self._oas30 else DRAFT202012
-        self._registry: Registry = Registry().with_resource("", Resource.from_contents(dict(document), default_specification=specification))
+        self._registry: Registry = Registry().with_resource(
+            "", Resource.from_contents(dict(document), default_specification=specification)
+        )
         self._checks: dict[int, tuple[Any, Callable[[Any], bool]]] = {}
 
     def valid(self, schema: Any, value: Any) -> bool:

@@ -17,7 +17,17 @@ from .generator import Schema, SchemaFaker, type_of
 
 _ARRAY_NAMES = ("data", "results", "items", "records", "entries", "objects", "list", "values", "hits", "rows")
 _PAGE_FIELDS = {
-    "total": ("total", "total_count", "totalCount", "count", "total_items", "totalItems", "total_results", "totalResults", "totalElements"),
+    "total": (
+        "total",
+        "total_count",
+        "totalCount",
+        "count",
+        "total_items",
+        "totalItems",
+        "total_results",
+        "totalResults",
+        "totalElements",
+    ),
     "pages": ("total_pages", "totalPages", "pages", "page_count", "pageCount"),
     "page": ("page", "page_number", "pageNumber", "current_page", "currentPage"),
     "limit": ("limit", "page_size", "pageSize", "per_page", "perPage", "size"),
@@ -58,7 +68,9 @@ def envelope(schema: Schema | None, faker: SchemaFaker, collection: str = "") ->
         if type_of(prop) == "array" and type_of(_real(faker.flatten(prop.get("items") or {}), faker)) == "object":
             arrays[name] = prop
     last = collection.rstrip("/").rpartition("/")[2]
-    chosen = next((n for n in (*_ARRAY_NAMES, last) if n in arrays), None) or (next(iter(arrays)) if len(arrays) == 1 else None)
+    chosen = next((n for n in (*_ARRAY_NAMES, last) if n in arrays), None) or (
+        next(iter(arrays)) if len(arrays) == 1 else None
+    )
     if chosen is None:
         return None
     fields: list[tuple[str, tuple[str, ...], Schema, bool]] = []
@@ -90,7 +102,9 @@ class PageFacts:
     first_id: str | None
 
 
-def fill(generated: Any, shape: Envelope, items: list[Any], facts: PageFacts, valid: Callable[[Schema, Any], bool]) -> Any:
+def fill(
+    generated: Any, shape: Envelope, items: list[Any], facts: PageFacts, valid: Callable[[Schema, Any], bool]
+) -> Any:
     """`generated` (a valid envelope) with `items` in place and the page fields set."""
     if not shape.items_at:
         return items

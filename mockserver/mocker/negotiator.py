@@ -11,8 +11,8 @@ header: `code=404`, `example=NAME`, `dynamic=false`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .. import media
@@ -118,7 +118,9 @@ def choose(op: Operation, status: int, accept: str | None = None) -> Choice:
         media_type = media.accepted(None, available)
     definition = content.get(media_type)
     schema = definition.get("schema") if isinstance(definition, Mapping) else None
-    return Choice(status, key or "", key is not None, schema if schema is not None else {}, media_type, response, acceptable)
+    return Choice(
+        status, key or "", key is not None, schema if schema is not None else {}, media_type, response, acceptable
+    )
 
 
 def error_status(op: Operation) -> int:

@@ -15,7 +15,7 @@ import uuid
 
 from faker import Faker
 
-SEEDED_EPOCH = dt.datetime(2025, 3, 1, 9, 0, 0, tzinfo=dt.timezone.utc)
+SEEDED_EPOCH = dt.datetime(2025, 3, 1, 9, 0, 0, tzinfo=dt.UTC)
 _TOKEN_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -52,13 +52,13 @@ class Streams:
     def now(self) -> dt.datetime:
         """The creation instant of the next object: real time, or the seeded clock's next tick."""
         if self.seed is None:
-            return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+            return dt.datetime.now(dt.UTC).replace(microsecond=0)
         self._seeded_now += dt.timedelta(seconds=self.rng.randint(1, 90))
         return self._seeded_now
 
     def base_time(self) -> dt.datetime:
         """The clock's current reading, without advancing it."""
-        return self._seeded_now if self.seed is not None else dt.datetime.now(dt.timezone.utc)
+        return self._seeded_now if self.seed is not None else dt.datetime.now(dt.UTC)
 
     def uuid4(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -69,4 +69,4 @@ class Streams:
 
 def rfc3339(moment: dt.datetime) -> str:
     """RFC 3339 in UTC with a `Z`, second precision: what the vendors' examples show."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -9,8 +9,8 @@ text, its title and summary, its topics or tags. Other fields are named after wh
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .hints import Hints

@@ -20,16 +20,16 @@ import hmac
 import html
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .. import jsonio
-
-from .http import Request, Response
 from ..journal.memory import Journal
 from ..spec import Api
 from ..spec.model import own_prefix
 from ..state import seeding
 from ..state.store import Query, key, split
+from .http import Request, Response
 from .pipeline import Pipeline
 
 ADMIN_PREFIX = "/__admin"
@@ -53,7 +53,9 @@ class Guard:
         if self.open:
             return True
         sent = request.headers.get("authorization", "").encode("utf-8", "surrogateescape")
-        return self.token is not None and hmac.compare_digest(sent, f"Bearer {self.token}".encode("utf-8", "surrogateescape"))
+        return self.token is not None and hmac.compare_digest(
+            sent, f"Bearer {self.token}".encode("utf-8", "surrogateescape")
+        )
 
     @staticmethod
     def forged(request: Request) -> str | None:
@@ -75,7 +77,9 @@ class Guard:
 
 
 class Admin:
-    def __init__(self, apis: list[Api], journal: Journal, pipeline: Pipeline, guard: Guard, tokens: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, apis: list[Api], journal: Journal, pipeline: Pipeline, guard: Guard, tokens: frozenset[str] = frozenset()
+    ) -> None:
         self.apis = apis
         self.journal = journal
         self.pipeline = pipeline
@@ -97,12 +101,16 @@ class Admin:
         if request.path == ADMIN_PREFIX:
             return Response(308, media_type=None, headers=[("Location", ADMIN_PREFIX + "/")])
         if not self.guard.allows(request):
-            why = "requires Authorization: Bearer <--admin-token>" if self.guard.token else "is only served on a loopback address unless --admin-token is set"
+            why = (
+                "requires Authorization: Bearer <--admin-token>"
+                if self.guard.token
+                else "is only served on a loopback address unless --admin-token is set"
+            )
             return _json(403, {"detail": f"{ADMIN_PREFIX} {why}"})
         forged = self.guard.forged(request)
         if forged is not None:
             return _json(403, {"detail": forged})
-        route = (request.method, request.path[len(ADMIN_PREFIX):])
+        route = (request.method, request.path[len(ADMIN_PREFIX) :])
         query = dict(parse_qsl(request.query_string))
         try:
             if route[0] in ("GET", "HEAD") and route[1] in _PAGES:
@@ -112,23 +120,35 @@ class Admin:
             if route == ("GET", "/health"):
                 return _json(200, health(self.apis, self.pipeline))
             if route == ("GET", "/requests"):
-                return _json(200, {"requests": self.journal.requests(
-                    api=query.get("api") or None,
-                    method=query.get("method") or None,
-                    path=query.get("path") or None,
-                    status=int(query["status"]) if query.get("status") else None,
-                    limit=int(query["limit"]) if query.get("limit") else None,
-                )})
+                return _json(
+                    200,
+                    {
+                        "requests": self.journal.requests(
+                            api=query.get("api") or None,
+                            method=query.get("method") or None,
+                            path=query.get("path") or None,
+                            status=int(query["status"]) if query.get("status") else None,
+                            limit=int(query["limit"]) if query.get("limit") else None,
+                        )
+                    },
+                )
             if route == ("DELETE", "/requests"):
                 self.journal.clear_requests()
                 return Response(204, media_type=None)
             if route == ("GET", "/records"):
-                return _json(200, {"records": self.journal.records(api=query.get("api") or None, user_id=query.get("user_id") or None)})
+                return _json(
+                    200,
+                    {
+                        "records": self.journal.records(
+                            api=query.get("api") or None, user_id=query.get("user_id") or None
+                        )
+                    },
+                )
             if route == ("POST", "/reset"):
                 self.reset()
                 return Response(204, media_type=None)
             if route[1].startswith("/records/"):
-                return self._stored(request, route[1][len("/records/"):], query.get("path"))
+                return self._stored(request, route[1][len("/records/") :], query.get("path"))
         except ValueError as exc:
             return _json(400, {"detail": f"invalid query parameter: {exc}"})
         known = {"/health", "/requests", "/records", "/reset", "/collections", *_PAGES}
@@ -136,7 +156,7 @@ class Admin:
             return _json(405, {"detail": "Method Not Allowed"})
         return _json(404, {"detail": "Not Found"})
 
-    def _collections(self) -> dict:
+    def _collections(self) -> dict[str, Any]:
         """Every non-empty collection of every API, with the path that lists it."""
         store = self.pipeline.store
         found = []
@@ -158,26 +178,41 @@ class Admin:
             return _json(409, {"detail": "the mock is --stateless: nothing is stored"})
         collections = [r.path for r in mocked.resources.resources if not r.singleton]
         if path is None and len(collections) != 1:
-            return _json(400, {"detail": f"name the collection with ?path= (one of: {', '.join(collections) or 'none'})"})
+            return _json(
+                400, {"detail": f"name the collection with ?path= (one of: {', '.join(collections) or 'none'})"}
+            )
         path = path or collections[0]
         if request.method == "POST":
             try:
                 sent = jsonio.loads(request.body)
-                stored = seeding.add(name, mocked.resources, self.pipeline.store, path, sent if isinstance(sent, list) else [sent], mocked.streams.uuid4)
+                stored = seeding.add(
+                    name,
+                    mocked.resources,
+                    self.pipeline.store,
+                    path,
+                    sent if isinstance(sent, list) else [sent],
+                    mocked.streams.uuid4,
+                )
             except ValueError as exc:
                 return _json(400, {"detail": str(exc)})
             return _json(201, {"records": stored})
         if request.method == "GET":
             resource = mocked.resources.collection_at(path)
             if resource is None:
-                return _json(404, {"detail": f"{path} is not a collection of {name} (collections: {', '.join(collections) or 'none'})"})
-            scope = [p for t, p in zip(resource.path.split("/"), path.split("/")) if t.startswith("{")]
+                return _json(
+                    404,
+                    {
+                        "detail": f"{path} is not a collection of {name} (collections: "
+                        "{', '.join(collections) or 'none'})"
+                    },
+                )
+            scope = [p for t, p in zip(resource.path.split("/"), path.split("/"), strict=False) if t.startswith("{")]
             page = self.pipeline.store.page(key(name, resource.path, scope), Query(limit=1000))
             return _json(200, {"records": [item for _, item in page.items], "total": page.total})
         return _json(405, {"detail": "Method Not Allowed"})
 
 
-def health(apis: list[Api], pipeline: Pipeline) -> dict:
+def health(apis: list[Api], pipeline: Pipeline) -> dict[str, Any]:
     stats = pipeline.store.stats() if pipeline.store is not None else {}
     return {
         "status": "ok",
@@ -188,7 +223,14 @@ def health(apis: list[Api], pipeline: Pipeline) -> dict:
                 "openapi": api.openapi,
                 "base_path": api.base_path,
                 "operations": len(api.operations),
-                **({"records": stats.get(api.name, {}).get("records", 0), "evicted": stats.get(api.name, {}).get("evicted", 0)} if pipeline.store is not None else {}),
+                **(
+                    {
+                        "records": stats.get(api.name, {}).get("records", 0),
+                        "evicted": stats.get(api.name, {}).get("evicted", 0),
+                    }
+                    if pipeline.store is not None
+                    else {}
+                ),
             }
             for api in apis
         ],
@@ -204,13 +246,16 @@ def index(apis: list[Api], tokens: frozenset[str], own_port: bool = False) -> Re
         f'<td><a href="{html.escape(docs)}/ui/">Swagger UI</a></td>'
         f'<td><a href="{html.escape(docs)}/openapi.json">openapi.json</a></td></tr>'
         for api in apis
-        for docs, shown in [("", api.base_path[len(own_prefix(api)):] or "/") if own_port else (api.base_path, api.base_path)]
+        for docs, shown in [
+            ("", api.base_path[len(own_prefix(api)) :] or "/") if own_port else (api.base_path, api.base_path)
+        ]
     )
     shown = ", ".join(f"<code>{html.escape(token)}</code>" for token in sorted(tokens))
     credentials = (
         f"<p>Credentials: every API accepts {shown} as its bearer token, API key or password "
         "(in Swagger UI: <b>Authorize</b>, paste it, <b>Authorize</b>). More with <code>--token</code>.</p>"
-        if shown else "<p>Credentials: the tokens given with <code>--token</code> (see <code>fixtures/tokens.yaml</code>).</p>"
+        if shown
+        else "<p>Credentials: the tokens given with <code>--token</code> (see <code>fixtures/tokens.yaml</code>).</p>"
     )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mockserver</title>
@@ -222,7 +267,8 @@ def index(apis: list[Api], tokens: frozenset[str], own_port: bool = False) -> Re
 <table><tr><th>API</th><th>Title</th><th>Base path</th><th>Docs</th><th>Spec</th></tr>
 {rows}
 </table>
-<p>Admin API (<a href="{ADMIN_PREFIX}/ui/">Swagger UI</a>): health <a href="{ADMIN_PREFIX}/health">{ADMIN_PREFIX}/health</a>,
+<p>Admin API (<a href="{ADMIN_PREFIX}/ui/">Swagger UI</a>):
+health <a href="{ADMIN_PREFIX}/health">{ADMIN_PREFIX}/health</a>,
 journal <a href="{ADMIN_PREFIX}/requests">{ADMIN_PREFIX}/requests</a>,
 created records <a href="{ADMIN_PREFIX}/records">{ADMIN_PREFIX}/records</a>.</p>
 </body></html>

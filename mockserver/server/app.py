@@ -17,7 +17,6 @@ import sqlite3
 import sys
 import time
 import traceback
-
 from email.utils import formatdate
 
 from starlette.types import Message, Receive, Scope, Send
@@ -27,23 +26,30 @@ from ..journal.memory import Journal
 from ..problems import Problem, phrase
 from ..spec import Api
 from ..spec.model import own_prefix
+from ..state.memory import MemoryStore
+from ..state.store import Store
 from ..validator.security import AuthPolicy, fixture_tokens, load_tokens
+from ..vendor.forward import Proxy, Upstreams
 from . import admin
 from .cors import Cors, origin_of
 from .docs import Docs, is_docs_path, is_document_path
 from .http import BodyTooLarge, Request, Response, read_body, request_head, send_response
-from ..state.memory import MemoryStore
-from ..state.store import Store
-from .reload import Watcher
 from .pipeline import MOCK_ERROR_HEADER, MockedApi, Pipeline, plain_error
+from .reload import Watcher
 from .routing import Router
-from ..vendor.forward import Proxy, Upstreams
 
 
 class MockServer:
     """Serves every loaded API from one process."""
 
-    def __init__(self, apis: list[Api], settings: Settings, journal: Journal | None = None, store: Store | None = None, freeze: bool = True) -> None:
+    def __init__(
+        self,
+        apis: list[Api],
+        settings: Settings,
+        journal: Journal | None = None,
+        store: Store | None = None,
+        freeze: bool = True,
+    ) -> None:
         """`journal` and `store` default to in-process ones (no store with `--stateless`);
         `--workers` and `--state` pass shared ones (the first process seeds them). `freeze`
         moves what start-up built out of the collector's reach: right for a server process,
@@ -112,7 +118,7 @@ class MockServer:
                 await send_response(send, preflight)
                 return
             send = cors.wrap(send, origin)
-        if on_admin and is_docs_path(path[len(admin.ADMIN_PREFIX):]):
+        if on_admin and is_docs_path(path[len(admin.ADMIN_PREFIX) :]):
             await self.docs(scope, receive, send)
             return
         if path == "/" or on_admin:
@@ -130,10 +136,10 @@ class MockServer:
             scope = _under(own_prefix(own), scope)
             path = scope["path"]
         base = self.router.api_of(path)
-        if base is not None and is_docs_path(path[len(base):]):
+        if base is not None and is_docs_path(path[len(base) :]):
             mocked = self.pipeline.api_for_path(path)
-            if mocked is not None and is_document_path(path[len(base):]) and scope["method"] in ("GET", "HEAD"):
-                await send_response(send, self.docs.document(mocked.api, path[len(base):]), scope["method"])
+            if mocked is not None and is_document_path(path[len(base) :]) and scope["method"] in ("GET", "HEAD"):
+                await send_response(send, self.docs.document(mocked.api, path[len(base) :]), scope["method"])
                 return
             await self.docs(scope, receive, send)
             return

@@ -27,7 +27,9 @@ class Cors:
     `--fidelity observed`, the policy a vendor was seen to apply (`credentials`, and how it
     answers an allowed and a refused preflight)."""
 
-    def __init__(self, origins: str, credentials: bool = False, allowed: Answer | None = None, refused: Answer | None = None) -> None:
+    def __init__(
+        self, origins: str, credentials: bool = False, allowed: Answer | None = None, refused: Answer | None = None
+    ) -> None:
         self._any = origins.strip() == "*"
         self._origins = frozenset(o.strip().rstrip("/") for o in origins.split(",") if o.strip())
         self._credentials = credentials
@@ -49,8 +51,15 @@ class Cors:
             if self._refused_answer is not None:
                 refused = self._refused_answer
                 extra = [("Access-Control-Allow-Credentials", "true")] if self._credentials else []
-                return Response(refused.status, refused.body.encode(), "text/plain; charset=utf-8", extra, problems=(f"preflight from {origin} refused, as the vendor refuses it",))
-            reason = f"preflight from {origin} refused: not in --cors-origin (add it: --cors-origin {','.join(sorted(self._origins | {origin}))})"
+                return Response(
+                    refused.status,
+                    refused.body.encode(),
+                    "text/plain; charset=utf-8",
+                    extra,
+                    problems=(f"preflight from {origin} refused, as the vendor refuses it",),
+                )
+            wider = ",".join(sorted(self._origins | {origin}))
+            reason = f"preflight from {origin} refused: not in --cors-origin (add it: --cors-origin {wider})"
             return Response(403, media_type=None, problems=(reason,))
         requested = _header(scope, b"access-control-request-headers")
         headers = ALLOWED_HEADERS + (f", {requested}" if requested else "")
@@ -74,7 +83,10 @@ class Cors:
         allow = self.allowed(origin)
         extra: list[tuple[bytes, bytes]] = []
         if allow is not None:
-            extra += [(b"access-control-allow-origin", allow.encode("latin-1")), (b"access-control-expose-headers", EXPOSED_HEADERS.encode())]
+            extra += [
+                (b"access-control-allow-origin", allow.encode("latin-1")),
+                (b"access-control-expose-headers", EXPOSED_HEADERS.encode()),
+            ]
         if self._credentials:  # an observed vendor (Starlette's CORSMiddleware) says it to every origin
             extra.append((b"access-control-allow-credentials", b"true"))
         if not extra:
@@ -102,5 +114,5 @@ def origin_of(scope: Scope) -> str | None:
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
-            return value.decode("latin-1")
+            return str(value.decode("latin-1"))
     return None

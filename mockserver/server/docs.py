@@ -37,7 +37,11 @@ class Docs:
         body = self._documents.get(key)
         if body is None:
             document = contract(api, server_url(api, own_port))
-            body = jsonio.dumps(document) if suffix.endswith("json") else yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode()
+            body = (
+                jsonio.dumps(document)
+                if suffix.endswith("json")
+                else yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode()
+            )
             self._documents[key] = body
         return Response(200, body, "application/json" if suffix.endswith("json") else "text/yaml; charset=utf-8")
 

@@ -159,7 +159,9 @@ async def send_response(send: Send, response: Response, method: str = "GET") -> 
         if response.media_type and (response.body or method == "HEAD"):
             headers.append((b"content-type", response.media_type.encode("latin-1", "replace")))
     for name, value in response.headers:
-        headers.append((name.lower().encode("latin-1", "replace"), _CONTROL.sub(" ", value).encode("latin-1", "replace")))
+        headers.append(
+            (name.lower().encode("latin-1", "replace"), _CONTROL.sub(" ", value).encode("latin-1", "replace"))
+        )
     await send({"type": "http.response.start", "status": status, "headers": headers})
     body = response.body if has_body(method, status) else b""
     await send({"type": "http.response.body", "body": body})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -33,8 +34,8 @@ from ..mocker.text import Inventor
 from ..problems import Problem, kind_of, phrase
 from ..spec import Api, Operation
 from ..spec.resources import CREATE, DELETE, Resource, ResourceMap, resource_map
-from ..state.keeper import ITEM_ROLES, Answer, Keeper
 from ..state import seeding
+from ..state.keeper import ITEM_ROLES, Answer, Keeper
 from ..state.store import Store
 from ..state.tombstones import Tombstones
 from ..validator.request import Validators
@@ -53,7 +54,9 @@ _REMEMBERED = 512  # error answers, and negotiated successes, per API
 class MockedApi:
     """One API's runtime: operations, compiled validators, random stream and error style."""
 
-    def __init__(self, api: Api, settings: Settings, policy: AuthPolicy, journal: Journal, store: Store | None = None) -> None:
+    def __init__(
+        self, api: Api, settings: Settings, policy: AuthPolicy, journal: Journal, store: Store | None = None
+    ) -> None:
         """`store` holds the API's resources; None answers every request statelessly."""
         self.api = api
         self.journal = journal
@@ -72,8 +75,7 @@ class MockedApi:
         self._errors: Bounded[tuple[Any, ...], Response] = Bounded(_REMEMBERED)
         self._successes: Bounded[tuple[str, str | None], Choice] = Bounded(_REMEMBERED)
         self.authenticators = {
-            op.routing_id: Authenticator(op.security, api.security_schemes, policy)
-            for op in api.operations
+            op.routing_id: Authenticator(op.security, api.security_schemes, policy) for op in api.operations
         }
         self.observed = observed.load(settings.observed, api.name) if settings.fidelity == "observed" else None
         if self.observed is not None:
@@ -104,17 +106,42 @@ class MockedApi:
         problems, body = self.validators.request(op).validate(request)
         if problems and prefer.code is None:
             status = negotiation.error_status(op)
-            return self.error(op, status, Problem("validation" if status == 422 else kind_of(status), "Validation error", tuple(problems)), None, request)
+            return self.error(
+                op,
+                status,
+                Problem("validation" if status == 422 else kind_of(status), "Validation error", tuple(problems)),
+                None,
+                request,
+            )
         if self.observed is not None and prefer.code is None:
             rule = self.observed.broken_rule(op.routing_id, request, body)
             if rule is not None:
-                return self._observed(op, rule.status, rule.body, request, body, (f"{rule.field}: the vendor's rule ({'present' if rule.present else 'absent'})",))
+                return self._observed(
+                    op,
+                    rule.status,
+                    rule.body,
+                    request,
+                    body,
+                    (f"{rule.field}: the vendor's rule ({'present' if rule.present else 'absent'})",),
+                )
             body = self.observed.with_defaults(op.routing_id, body)
         stateful = self.keeper.role(op) if self.keeper is not None and prefer.code is None else None
-        if stateful is not None and self.keeper is not None and self.keeper.missing(op, *stateful, request) and self.can_404(op):
-            return self.error(op, 404, Problem("not_found", f"Not Found: no such object at {request.path}"), None, request)
+        if (
+            stateful is not None
+            and self.keeper is not None
+            and self.keeper.missing(op, *stateful, request)
+            and self.can_404(op)
+        ):
+            return self.error(
+                op, 404, Problem("not_found", f"Not Found: no such object at {request.path}"), None, request
+            )
         templated = "{" in op.template
-        if templated and prefer.code is None and (stateful is None or stateful[0] not in ITEM_ROLES) and self.tombstones.buried(request.path):
+        if (
+            templated
+            and prefer.code is None
+            and (stateful is None or stateful[0] not in ITEM_ROLES)
+            and self.tombstones.buried(request.path)
+        ):
             if op.method != "PUT" or self.tombstones.buried(request.path.rstrip("/").rpartition("/")[0]):
                 return self.error(op, 404, Problem("not_found", "Not Found: it was deleted"), None, request)
             self.tombstones.revive(request.path)
@@ -127,25 +154,45 @@ class MockedApi:
             return mock_error(str(exc))
         if not choice.acceptable and choice.status < 400:
             offered = ", ".join(str(m) for m in (choice.response.get("content") or {}))
-            return self.error(op, 406, Problem("not_acceptable", f"Not Acceptable: this operation answers {offered}"), None, request)
+            return self.error(
+                op, 406, Problem("not_acceptable", f"Not Acceptable: this operation answers {offered}"), None, request
+            )
         sent = None if problems else body
         state = self._state(op, stateful, choice, prefer, sent, request)
         try:
-            response, created = self.respond(op, choice, prefer, sent, request, state.body if state is not None else None)
+            response, created = self.respond(
+                op, choice, prefer, sent, request, state.body if state is not None else None
+            )
         except PreferenceError as exc:
             return mock_error(str(exc))
         checked = self.checked(op, choice, response)
         if checked is response:
             self._keep(op, stateful, request, sent, response, created, state)
-        if op.method == "DELETE" and templated and 200 <= checked.status < 300 and (stateful is None or stateful[0] == DELETE):
+        if (
+            op.method == "DELETE"
+            and templated
+            and 200 <= checked.status < 300
+            and (stateful is None or stateful[0] == DELETE)
+        ):
             self.tombstones.bury(request.path)  # what lies beneath a deleted item is gone too
         return checked
 
-    def _keep(self, op: Operation, stateful: tuple[str, Resource] | None, request: Request, sent: Any, response: Response, created: Record | None, state: Answer | None) -> None:
+    def _keep(
+        self,
+        op: Operation,
+        stateful: tuple[str, Resource] | None,
+        request: Request,
+        sent: Any,
+        response: Response,
+        created: Record | None,
+        state: Answer | None,
+    ) -> None:
         """Once the guard accepted `response`: store what a create made, write what the state
         stage decided, and journal the created record under the id the store uses."""
         if stateful is not None and stateful[0] == CREATE and self.keeper is not None and response.status < 300:
-            state = self.keeper.created(op, stateful[1], request, sent, response.parsed, created.id if created else None)
+            state = self.keeper.created(
+                op, stateful[1], request, sent, response.parsed, created.id if created else None
+            )
             self.tombstones.revive(f"{request.path.rstrip('/')}/{state.record}")
             if created is not None and state.write is not None:
                 created = created._replace(id=state.write[2].get(stateful[1].id_field or "", state.record))
@@ -155,7 +202,15 @@ class MockedApi:
             self.keeper.commit(state)
             response.record = state.record
 
-    def _state(self, op: Operation, stateful: tuple[str, Resource] | None, choice: Choice, prefer: Preferences, sent: Any, request: Request) -> Answer | None:
+    def _state(
+        self,
+        op: Operation,
+        stateful: tuple[str, Resource] | None,
+        choice: Choice,
+        prefer: Preferences,
+        sent: Any,
+        request: Request,
+    ) -> Answer | None:
         """What the store answers for a stateful success (None: invent as a stateless mock)."""
         if stateful is None or self.keeper is None or choice.status >= 300 or stateful[0] == CREATE:
             return None
@@ -179,7 +234,15 @@ class MockedApi:
         choice = self._successes.get(key)
         return choice if choice is not None else self._successes.remember(key, negotiation.success(op, accept))
 
-    def respond(self, op: Operation, choice: Choice, prefer: Preferences, request_body: Any, request: Request, stored: Any = None) -> tuple[Response, Record | None]:
+    def respond(
+        self,
+        op: Operation,
+        choice: Choice,
+        prefer: Preferences,
+        request_body: Any,
+        request: Request,
+        stored: Any = None,
+    ) -> tuple[Response, Record | None]:
         """The body and headers for `choice`: a named or static example on request, else what
         the store answered (`stored`), else composed from the request (echo, server-assigned
         fields, invented text); and, for a successful create, the record of what was created."""
@@ -188,23 +251,41 @@ class MockedApi:
             if prefer.example is not None:
                 if prefer.example not in choice.examples:
                     names = ", ".join(choice.examples) or "none"
-                    raise PreferenceError(f"Prefer: example={prefer.example} is not declared for {choice.status} (declared: {names})")
+                    raise PreferenceError(
+                        f"Prefer: example={prefer.example} is not declared for {choice.status} (declared: {names})"
+                    )
                 body = choice.examples[prefer.example]
             elif prefer.dynamic is False and choice.example is not None:
                 body = choice.example
             elif choice.status >= 400:
-                body = errors.render(choice.schema, Problem(kind_of(choice.status), phrase(choice.status)), self.faker, example=_dict(choice.example))
+                body = errors.render(
+                    choice.schema,
+                    Problem(kind_of(choice.status), phrase(choice.status)),
+                    self.faker,
+                    example=_dict(choice.example),
+                )
             elif stored is not None:
                 body = stored
             else:
                 body = self.composer.body(op, choice.schema, request_body, choice.example)
-        identity = self.composer.identity(op, body) if body is not None and op.method in ("POST", "PUT") and choice.status < 300 else None
+        identity = (
+            self.composer.identity(op, body)
+            if body is not None and op.method in ("POST", "PUT") and choice.status < 300
+            else None
+        )
         headers = self._headers(choice, request, identity)
         data = self._encode(choice, body)
         response = Response(choice.status, data, choice.content_type, headers, parsed=body)
-        if op.method == "POST" and choice.status < 300 and body is not None and media.is_json(choice.content_type or ""):
+        if (
+            op.method == "POST"
+            and choice.status < 300
+            and body is not None
+            and media.is_json(choice.content_type or "")
+        ):
             sent = dump(request_body)
-            record = Record(self.api.name, identity, compact(data), compact(sent) if len(sent) <= BODY_LIMIT else b"", time.time())
+            record = Record(
+                self.api.name, identity, compact(data), compact(sent) if len(sent) <= BODY_LIMIT else b"", time.time()
+            )
             return response, record
         return response, None
 
@@ -238,7 +319,15 @@ class MockedApi:
             return replace(response, headers=list(response.headers))
         return response
 
-    def _observed_error(self, op: Operation | None, status: int, problem: Problem, headers: list[tuple[str, str]], request: Request, missing: bool = False) -> Response | None:
+    def _observed_error(
+        self,
+        op: Operation | None,
+        status: int,
+        problem: Problem,
+        headers: list[tuple[str, str]],
+        request: Request,
+        missing: bool = False,
+    ) -> Response | None:
         """`problem` worded as the vendor was seen to word `status` (None: nothing observed)."""
         assert self.observed is not None
         style = self.observed.error(op.routing_id if op else None, status)
@@ -275,11 +364,16 @@ class MockedApi:
             if not choice.declared:
                 departs.append(f"response {status}: not declared")
             elif choice.media_type is not None and value is not None:
-                departs += [f"response {status}: {body_path(item)}: {item.msg}" for item in self.validators.response.errors(op, choice.key, choice.media_type, value)]
+                departs += [
+                    f"response {status}: {body_path(item)}: {item.msg}"
+                    for item in self.validators.response.errors(op, choice.key, choice.media_type, value)
+                ]
         if departs:
             headers.append((VIOLATIONS_HEADER, "; ".join(departs)[:2000]))
         data = dump(value) if value is not None else b""
-        return Response(status, data, JSON if value is not None else None, headers, parsed=value, problems=reasons + tuple(departs))
+        return Response(
+            status, data, JSON if value is not None else None, headers, parsed=value, problems=reasons + tuple(departs)
+        )
 
     def _error(
         self,
@@ -314,9 +408,14 @@ class MockedApi:
             return response
         example = choice.example
         if example is not None and not self.validators.response.errors(op, choice.key, choice.media_type, example):
-            return Response(response.status, self._encode(choice, example), response.media_type, response.headers, parsed=example)
+            return Response(
+                response.status, self._encode(choice, example), response.media_type, response.headers, parsed=example
+            )
         detail = "; ".join(v.as_text() for v in violations)
-        sys.stderr.write(f"MOCKSERVER BUG: {self.api.name} {op.method} {op.path} {choice.status} response violates the spec: {detail}\n")
+        sys.stderr.write(
+            f"MOCKSERVER BUG: {self.api.name} {op.method} {op.path} {choice.status} response violates the spec: "
+            f"{detail}\n"
+        )
         body = {"mockserver_error": f"generated {choice.status} response violates the spec", "violations": detail}
         return Response(500, dump(body), JSON, [(MOCK_ERROR_HEADER, "invalid generated response")])
 
@@ -325,13 +424,15 @@ class MockedApi:
         that the schema does not accept is replaced by a generated value)."""
         if not choice.headers:
             return []
-        made = declared_headers(choice.headers, lambda schema, name: self.faker.value(schema, name), _absolute(request, identity))
+        made = declared_headers(
+            choice.headers, lambda schema, name: self.faker.value(schema, name), _absolute(request, identity)
+        )
         sent = []
         for name, text, value in made:
             schema = _header_schema(choice.headers[name])
             if not self.faker.judge.valid(schema, value):
                 value = self.faker.value(schema, name)
-                text = declared_headers({name: {"schema": schema}}, lambda s, n: value, "")[0][1]
+                text = declared_headers({name: {"schema": schema}}, _constant(value), "")[0][1]
             sent.append((name, text))
         return sent
 
@@ -339,6 +440,11 @@ class MockedApi:
         if choice.media_type is None:
             return b""
         return encode(body, choice.content_type or JSON, choice.schema, self.faker.flatten)
+
+
+def _constant(value: Any) -> Callable[[Any, str], Any]:
+    """A value maker that always makes `value`."""
+    return lambda _schema, _name: value
 
 
 def _header_schema(header: Any) -> Any:
@@ -368,6 +474,7 @@ def mock_error(message: str) -> Response:
 
 def resources_of(api: Api, faker: SchemaFaker, id_names: frozenset[str]) -> ResourceMap:
     """The API's resource map, reading each operation's documented success schema."""
+
     def success_schema(op: Operation) -> Any:
         schema = negotiation.success(op, None).schema
         return faker.flatten(schema) if isinstance(schema, dict) else None
@@ -389,7 +496,9 @@ def _error_style(api: Api) -> Schema | None:
 class Pipeline:
     """Every API's runtime, found by base path, plus the record stage."""
 
-    def __init__(self, apis: list[Api], settings: Settings, policy: AuthPolicy, journal: Journal, store: Store | None = None) -> None:
+    def __init__(
+        self, apis: list[Api], settings: Settings, policy: AuthPolicy, journal: Journal, store: Store | None = None
+    ) -> None:
         self._settings = settings
         self._policy = policy
         self.apis = {api.base_path: MockedApi(api, settings, policy, journal, store) for api in apis}
@@ -403,7 +512,11 @@ class Pipeline:
 
     def _observed_cors(self) -> dict[str, Cors]:
         """The observed CORS policy of each API that has one (`--fidelity observed`)."""
-        return {m.api.name: m.observed.cors for m in self.apis.values() if m.observed is not None and m.observed.cors is not None}
+        return {
+            m.api.name: m.observed.cors
+            for m in self.apis.values()
+            if m.observed is not None and m.observed.cors is not None
+        }
 
     def api_for_path(self, path: str) -> MockedApi | None:
         """The API `path` is under; first notices a reset made by another worker process."""
@@ -455,7 +568,9 @@ class Pipeline:
         for mocked in self.apis.values():
             seeding.load(mocked.api.name, mocked.resources, self.store, self.data, mocked.streams.uuid4)
 
-    def record(self, mocked: MockedApi | None, op: Operation | None, request: Request, response: Response, t0: float) -> None:
+    def record(
+        self, mocked: MockedApi | None, op: Operation | None, request: Request, response: Response, t0: float
+    ) -> None:
         """Journal the exchange (requests to an API only), write it to `--record`'s folder and
         the access-log line (a proxied one names its first violation whatever its status)."""
         if mocked is not None:
@@ -465,7 +580,9 @@ class Pipeline:
         reason = response.reason if response.status >= 400 or response.upstream else None
         self.log(mocked, request.method, request.path, response.status, t0, reason)
 
-    def log(self, mocked: MockedApi | None, method: str, path: str, status: int, t0: float, reason: str | None = None) -> None:
+    def log(
+        self, mocked: MockedApi | None, method: str, path: str, status: int, t0: float, reason: str | None = None
+    ) -> None:
         """The access log: one line per request, off with `--quiet`; a refused request's line
         ends with why (its first problem)."""
         if self.quiet:

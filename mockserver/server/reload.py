@@ -52,7 +52,9 @@ class Watcher:
         from watchfiles import awatch
 
         roots = watched_roots(self._specs, self._server.apis)
-        async for changes in awatch(*roots, stop_event=self._stop, debounce=DEBOUNCE_MS, step=STEP_MS, watch_filter=_is_document, recursive=True):
+        async for changes in awatch(
+            *roots, stop_event=self._stop, debounce=DEBOUNCE_MS, step=STEP_MS, watch_filter=_is_document, recursive=True
+        ):
             await self.reload({Path(path).resolve() for _, path in changes})
 
     async def reload(self, changed: set[Path]) -> None:
@@ -70,13 +72,17 @@ class Watcher:
         apis = merged(current, loaded, changed, failed)
         kept = sorted(failed & {api.name for api in current})
         if kept:
-            sys.stderr.write(f"mockserver: still serving the previous version of {', '.join(kept)}; fix the file and save it again\n")
-        if len(apis) != len(current) or any(new is not old for new, old in zip(apis, current)):
+            sys.stderr.write(
+                f"mockserver: still serving the previous version of {', '.join(kept)}; fix the file and save it again\n"
+            )
+        if len(apis) != len(current) or any(new is not old for new, old in zip(apis, current, strict=True)):
             self._server.reload(apis)
             sys.stderr.write(f"mockserver: reloaded {self._specs}: {summary(current, apis)}\n")
 
 
-def merged(current: list[Api], loaded: list[Api], changed: set[Path], failed: frozenset[str] | set[str] = frozenset()) -> list[Api]:
+def merged(
+    current: list[Api], loaded: list[Api], changed: set[Path], failed: frozenset[str] | set[str] = frozenset()
+) -> list[Api]:
     """`loaded`, with the `Api` of every document none of whose files changed taken from
     `current` instead (the same object: its runtime is kept), and the current `Api` of every
     document that `failed` to load again."""
@@ -115,7 +121,9 @@ def summary(before: list[Api], after: list[Api]) -> str:
 def watched_roots(specs: Path, apis: Iterable[Api]) -> list[Path]:
     """The specs directory, plus the directories of files outside it that documents reference."""
     root = specs.resolve()
-    outside = {Path(f).resolve().parent for api in apis for f in api.files if not Path(f).resolve().is_relative_to(root)}
+    outside = {
+        Path(f).resolve().parent for api in apis for f in api.files if not Path(f).resolve().is_relative_to(root)
+    }
     return [root, *sorted(d for d in outside if not any(d.is_relative_to(o) and d != o for o in outside))]
 
 

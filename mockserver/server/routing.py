@@ -19,8 +19,8 @@ document order, so neither rule could hold there. Connexion still serves the doc
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 from urllib.parse import parse_qsl, unquote
 
 from ..spec import Api, Operation
@@ -74,7 +74,7 @@ class PathEntry:
     def bind(parts: Sequence[str], segments: tuple[Segment, ...]) -> dict[str, str] | None:
         """Path variables when `parts` (decoded segments) fit `segments`, else None."""
         values: dict[str, str] = {}
-        for segment, part in zip(segments, parts):
+        for segment, part in zip(segments, parts, strict=False):
             if segment.literal is not None:
                 if segment.literal != part:
                     return None
@@ -83,7 +83,7 @@ class PathEntry:
             found = segment.pattern.fullmatch(part)
             if found is None:
                 return None
-            values.update(zip(segment.names, found.groups()))
+            values.update(zip(segment.names, found.groups(), strict=True))
         return values
 
 
@@ -126,7 +126,9 @@ class ApiRoutes:
         for entry in entries.values():
             if entry.shape not in self._literal:
                 templated.setdefault(len(entry.segments), []).append(entry)
-        self._templated = {n: sorted(found, key=lambda e: tuple(s.rank for s in e.segments)) for n, found in templated.items()}
+        self._templated = {
+            n: sorted(found, key=lambda e: tuple(s.rank for s in e.segments)) for n, found in templated.items()
+        }
 
     def match(self, method: str, path: str, query: str = "") -> Match | None:
         """The operation for `method` on `path` (relative to the API's base, still encoded)
@@ -183,7 +185,7 @@ class Router:
             return routes.match(method, "/", query)
         if not path.startswith(base + "/"):
             return None
-        return routes.match(method, path[len(base):], query)
+        return routes.match(method, path[len(base) :], query)
 
 
 def _segments(template: str) -> tuple[Segment, ...]:
@@ -197,7 +199,7 @@ def _segment(part: str) -> Segment:
     pattern = ""
     last = 0
     for found in _VARIABLE.finditer(part):
-        pattern += re.escape(part[last:found.start()]) + "(.+?)"
+        pattern += re.escape(part[last : found.start()]) + "(.+?)"
         last = found.end()
     pattern += re.escape(part[last:])
     if pattern == "(.+?)":

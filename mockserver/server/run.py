@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import inspect
 import json
 import os
 import shutil
@@ -22,12 +23,12 @@ from typing import Any
 import uvicorn
 
 from ..config import Settings, sqlite_file
+from ..mocker.faults import Chaos
+from ..spec import Api, load_directory
 from ..state.seeding import SeedError
 from ..vendor import observed
 from ..vendor.observed import ObservedError
 from .app import MockServer, credential_names, is_loopback
-from ..mocker.faults import Chaos
-from ..spec import Api, load_directory
 
 _WORKER_SETTINGS = "MOCKSERVER_WORKER_SETTINGS"
 _WORKER_JOURNAL = "MOCKSERVER_WORKER_JOURNAL"
@@ -67,8 +68,15 @@ def announcement(apis: list[Api], settings: Settings, port: int) -> str:
             lines.append(f"  {api.name.ljust(width)}  http://{shown}:{settings.port_per_api + index}{served}")
     lines.append(f"  index: {root}/   inspector: {root}/__admin/   health: {root}/__admin/health")
     if settings.fidelity == "observed":
-        following = [f"{api.name} ({b.vendor or b.source.name})" for api in apis if (b := observed.load(settings.observed, api.name)) is not None]
-        lines.append(f"  --fidelity observed: {', '.join(following) or 'no API'} as observed in {settings.observed}; the rest as documented")
+        following = [
+            f"{api.name} ({b.vendor or b.source.name})"
+            for api in apis
+            if (b := observed.load(settings.observed, api.name)) is not None
+        ]
+        lines.append(
+            f"  --fidelity observed: {', '.join(following) or 'no API'} as observed in {settings.observed}; the rest "
+            "as documented"
+        )
     if settings.record is not None:
         lines.append(f"  recording every exchange to {settings.record}/<api>/ (--record)")
     if settings.watch:
@@ -109,7 +117,15 @@ def uvicorn_options(settings: Settings | None = None) -> dict[str, Any]:
 
 
 def _config(app: Any, settings: Settings, port: int) -> uvicorn.Config:
-    return uvicorn.Config(app, host=settings.host, port=port, access_log=False, log_level="warning", lifespan="on", **uvicorn_options(settings))
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=port,
+        access_log=False,
+        log_level="warning",
+        lifespan="on",
+        **uvicorn_options(settings),
+    )
 
 
 def serve(apis: list[Api], settings: Settings) -> int:
@@ -124,7 +140,10 @@ def serve(apis: list[Api], settings: Settings) -> int:
             for sock in sockets:
                 sock.close()
             if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
-                print(f"mockserver: --host {settings.host}: not an address of this machine ({exc.strerror or exc})", file=sys.stderr)
+                print(
+                    f"mockserver: --host {settings.host}: not an address of this machine ({exc.strerror or exc})",
+                    file=sys.stderr,
+                )
                 return 2
             shown = f"[{settings.host}]" if ":" in settings.host else settings.host
             print(f"mockserver: could not listen on {shown}:{port}: {exc.strerror or exc}", file=sys.stderr)
@@ -159,8 +178,6 @@ def bind(host: str, port: int) -> socket.socket:
 def _serve_workers(apis: list[Api], settings: Settings, sockets: list[socket.socket]) -> int:
     """N worker processes on the bound sockets; the banner is printed once they are spawned
     (connections made meanwhile wait in the listen backlog)."""
-    from uvicorn.supervisors import Multiprocess
-
     folder = Path(tempfile.mkdtemp(prefix="mockserver-journal-"))
     os.environ[_WORKER_SETTINGS] = _encode(settings)
     os.environ[_WORKER_JOURNAL] = str(folder)
@@ -168,12 +185,25 @@ def _serve_workers(apis: list[Api], settings: Settings, sockets: list[socket.soc
     config.factory = True
     config.workers = settings.workers
     port = int(sockets[0].getsockname()[1])
-    print(announcement(apis, settings, port) + f"\n  {settings.workers} worker processes, one shared journal and state", flush=True)
+    print(
+        announcement(apis, settings, port) + f"\n  {settings.workers} worker processes, one shared journal and state",
+        flush=True,
+    )
     try:
-        Multiprocess(config, sockets=sockets).run()
+        _supervisor(config, sockets).run()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+def _supervisor(config: uvicorn.Config, sockets: list[socket.socket]) -> Any:
+    """uvicorn's process supervisor; before uvicorn 0.51 it is also handed each worker's target."""
+    from uvicorn.supervisors import Multiprocess
+
+    supervisor: Any = Multiprocess  # its signature depends on the installed uvicorn
+    if "target" in inspect.signature(Multiprocess).parameters:
+        return supervisor(config, target=uvicorn.Server(config).run, sockets=sockets)
+    return supervisor(config, sockets=sockets)
 
 
 def worker_app() -> MockServer:
@@ -213,6 +243,8 @@ def _decode(text: str) -> Settings:
             "record": Path(fields["record"]) if fields["record"] is not None else None,
             "observed": Path(fields["observed"]),
             "tokens": tuple(fields["tokens"]),
-            "chaos": Chaos(latency=tuple(chaos["latency"]) if chaos["latency"] else None, error_rate=chaos["error_rate"]),
+            "chaos": Chaos(
+                latency=tuple(chaos["latency"]) if chaos["latency"] else None, error_rate=chaos["error_rate"]
+            ),
         }
     )

@@ -35,7 +35,7 @@ PREFER_DESCRIPTION = (
 def server_url(api: Api, own_port: bool) -> str:
     """Where `api`'s paths start: its mount path, or on its own port (`--port-per-api`) the
     document's own server path (`/api/v1`), `/` when that is empty."""
-    return (api.base_path[len(own_prefix(api)):] or "/") if own_port else api.base_path
+    return (api.base_path[len(own_prefix(api)) :] or "/") if own_port else api.base_path
 
 
 def contract(api: Api, server: str) -> dict[str, Any]:
@@ -72,7 +72,10 @@ def _fixture_bodies(folder: Path, name: str) -> dict[str, tuple[str, Any]]:
         files += [(file.stem, file) for file in sorted((folder / name).glob("*.json"))]
     for key, file in files:
         try:
-            found[key] = (f"{key} (fixtures/requests/{file.relative_to(folder)})", json.loads(file.read_text(encoding="utf-8")))
+            found[key] = (
+                f"{key} (fixtures/requests/{file.relative_to(folder)})",
+                json.loads(file.read_text(encoding="utf-8")),
+            )
         except (OSError, ValueError):
             continue
     return found
@@ -94,7 +97,9 @@ class _BodyChecker:
             return False
 
 
-def _with_examples(op: Operation, request_body: Mapping[str, Any], bodies: dict[str, tuple[str, Any]], checker: _BodyChecker) -> dict[str, Any] | None:
+def _with_examples(
+    op: Operation, request_body: Mapping[str, Any], bodies: dict[str, tuple[str, Any]], checker: _BodyChecker
+) -> dict[str, Any] | None:
     """The request body with the fixture bodies its JSON schemas accept as named examples."""
     content = request_body.get("content")
     if not isinstance(content, Mapping):
@@ -103,7 +108,11 @@ def _with_examples(op: Operation, request_body: Mapping[str, Any], bodies: dict[
     for media_type, media in content.items():
         if not isinstance(media, Mapping) or "json" not in media_type or "schema" not in media:
             continue
-        accepted = {key: {"summary": summary, "value": body} for key, (summary, body) in bodies.items() if checker.accepts(op, media_type, body)}
+        accepted = {
+            key: {"summary": summary, "value": body}
+            for key, (summary, body) in bodies.items()
+            if checker.accepts(op, media_type, body)
+        }
         if not accepted:
             continue
         own = dict(media.get("examples") or {})
@@ -126,4 +135,13 @@ def _with_prefer(op: Operation, parameters: list[Any]) -> list[Any]:
             if isinstance(media, Mapping) and isinstance(media.get("examples"), Mapping):
                 choices += [f"example={name}" for name in media["examples"] if f"example={name}" not in choices]
     choices.append("dynamic=true")
-    return [*parameters, {"name": "Prefer", "in": "header", "required": False, "description": PREFER_DESCRIPTION, "schema": {"type": "string", "enum": choices}}]
+    return [
+        *parameters,
+        {
+            "name": "Prefer",
+            "in": "header",
+            "required": False,
+            "description": PREFER_DESCRIPTION,
+            "schema": {"type": "string", "enum": choices},
+        },
+    ]

@@ -22,7 +22,8 @@ from ..spec import Api
 from .admin import ADMIN_PREFIX, WEB
 from .served import UI_DOCUMENT, served_document, server_url
 
-class _LoadedSpecification(OpenAPISpecification):
+
+class _LoadedSpecification(OpenAPISpecification):  # type: ignore[misc]  # connexion publishes no types
     """A document `spec.loader` has already validated (3.0 or 3.1) and resolved.
 
     Connexion 3.3.0 checks documents against its bundled 3.0 schema only, and its `$ref`
@@ -45,15 +46,17 @@ class _LoadedSpecification(OpenAPISpecification):
         """Kept as served: the document already names its mount path as its server (`/` on an
         API's own port, where connexion would write an empty URL)."""
 
-    def with_base_path(self, base_path: str) -> "_LoadedSpecification":
+    def with_base_path(self, base_path: str) -> _LoadedSpecification:
         """The document as seen under `base_path`: itself when that is where it is mounted
         (always, unless a proxy adds a root path). Connexion's version deep-copies the whole
         document twice per request, which for a large document takes longer than the rest of
         the request."""
         if base_path == self._mount:
             return self
-        server = base_path + str(self._spec["servers"][0]["url"])[len(self._mount):]
-        return _LoadedSpecification({**self._raw_spec, "servers": [{"url": server or "/"}]}, base_path, base_uri=self._base_uri)
+        server = base_path + str(self._spec["servers"][0]["url"])[len(self._mount) :]
+        return _LoadedSpecification(
+            {**self._raw_spec, "servers": [{"url": server or "/"}]}, base_path, base_uri=self._base_uri
+        )
 
 
 # A mock is for trying requests: the page opens ready to send them, keeps the token entered
@@ -77,5 +80,8 @@ def docs_app(apis: list[Api], fallback: ASGIApp, own_port: bool = False) -> ASGI
     if not own_port:
         admin = yaml.safe_load((WEB / "admin.yaml").read_text(encoding="utf-8"))
         admin_options = SwaggerUIOptions(swagger_ui_config=_UI_CONFIG)
-        docs.add_api(_LoadedSpecification(admin, ADMIN_PREFIX), base_path=ADMIN_PREFIX, swagger_ui_options=admin_options)
-    return docs
+        docs.add_api(
+            _LoadedSpecification(admin, ADMIN_PREFIX), base_path=ADMIN_PREFIX, swagger_ui_options=admin_options
+        )
+    served: ASGIApp = docs
+    return served

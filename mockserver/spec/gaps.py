@@ -41,7 +41,9 @@ def _gaps(op: Operation) -> list[tuple[int, str]]:
     if (op.request_body or op.parameters) and declared_key(op, status) is None:
         found.append((status, "invalid requests get it in the API's error style (no 422, 400 or default declared)"))
     if "{" in op.template and declared_key(op, 404) is None:
-        found.append((404, "a path value no route accepts, or an item already deleted, gets 404 in the API's error style"))
+        found.append(
+            (404, "a path value no route accepts, or an item already deleted, gets 404 in the API's error style")
+        )
     if not any(code.startswith("2") for code in op.responses) and "default" not in op.responses:
         found.append((204, "no success response is declared; a valid request gets 204 without a body"))
     return found

@@ -11,8 +11,8 @@ less is a `Nit`: listed, and served anyway (unless `strict`).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -79,7 +79,7 @@ def load_each(directory: Path, strict: bool = False) -> tuple[list[Api], list[tu
             except SpecError as exc:
                 failures.append((name, exc))
     parts = {file for api in apis for file in api.files}
-    for name, path, _text, raw in parsed:
+    for _name, path, _text, raw in parsed:
         if not _is_openapi(raw) and path.resolve() not in parts:
             try:
                 _openapi_version(path, raw)  # raises: a stray file is refused, not silently skipped
@@ -88,7 +88,9 @@ def load_each(directory: Path, strict: bool = False) -> tuple[list[Api], list[tu
     return apis, failures
 
 
-def load_api(path: Path, strict: bool = False, *, name: str | None = None, text: str | None = None, raw: Any = None) -> Api:
+def load_api(
+    path: Path, strict: bool = False, *, name: str | None = None, text: str | None = None, raw: Any = None
+) -> Api:
     """Parse, resolve and validate one document into an `Api`."""
     text = read_text(path) if text is None else text
     raw = parse(path, text) if raw is None else raw
@@ -180,7 +182,7 @@ def _operations(source: Path, api: str, document: Mapping[str, Any]) -> tuple[li
     top_security = _security(document.get("security"))
     operations: list[Operation] = []
     nits: list[Nit] = []
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str, tuple[tuple[str, str], ...]], str] = {}
     for key, item in _mapping(document.get("paths")).items():
         where = ("paths", key)
         if not isinstance(item, Mapping):
@@ -207,14 +209,33 @@ def _operations(source: Path, api: str, document: Mapping[str, Any]) -> tuple[li
             parameters = [p for p in shared if (p["name"], p["in"]) not in overridden] + own
             variables = set(re.findall(r"\{([^{}]*)\}", template))
             for param in [p for p in parameters if p["in"] == "path" and p["name"] not in variables]:
-                nits.append(Nit(source, (*where, method), f"path parameter '{param['name']}' is not in the path template; it cannot be sent, so it is ignored"))
+                nits.append(
+                    Nit(
+                        source,
+                        (*where, method),
+                        f"path parameter '{param['name']}' is not in the path template; it cannot be sent, so it is "
+                        "ignored",
+                    )
+                )
                 parameters.remove(param)
             for variable in sorted(variables - {p["name"] for p in parameters if p["in"] == "path"}):
-                nits.append(Nit(source, (*where, method), f"path variable '{variable}' is not declared as a parameter; any value is accepted"))
+                nits.append(
+                    Nit(
+                        source,
+                        (*where, method),
+                        f"path variable '{variable}' is not declared as a parameter; any value is accepted",
+                    )
+                )
             for status in ("204", "205", "304"):
                 response = _mapping(_mapping(spec.get("responses")).get(status))
                 if response.get("content"):
-                    nits.append(Nit(source, (*where, method, "responses", status, "content"), f"a {status} has no body in HTTP; it is sent without one"))
+                    nits.append(
+                        Nit(
+                            source,
+                            (*where, method, "responses", status, "content"),
+                            f"a {status} has no body in HTTP; it is sent without one",
+                        )
+                    )
             security = _security(spec["security"]) if "security" in spec else top_security
             operations.append(
                 Operation(
@@ -243,7 +264,11 @@ def _parameters(declared: Any) -> tuple[list[Mapping[str, Any]], list[str]]:
         return [], ["parameters is not a list; ignored"]
     usable, problems = [], []
     for index, param in enumerate(declared):
-        if not isinstance(param, Mapping) or not isinstance(param.get("name"), str) or param.get("in") not in _LOCATIONS:
+        if (
+            not isinstance(param, Mapping)
+            or not isinstance(param.get("name"), str)
+            or param.get("in") not in _LOCATIONS
+        ):
             problems.append(f"parameter {index} has no usable name and 'in'; ignored")
             continue
         usable.append(param)
@@ -254,5 +279,3 @@ def _security(value: Any) -> tuple[Mapping[str, list[str]], ...]:
     if not isinstance(value, list):
         return ()
     return tuple(item for item in value if isinstance(item, Mapping))
-
-

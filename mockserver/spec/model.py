@@ -7,10 +7,9 @@ only reads it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -113,7 +112,7 @@ class Operation:
         return body if isinstance(body, Mapping) else None
 
 
-def own_prefix(api: "Api") -> str:
+def own_prefix(api: Api) -> str:
     """What an API's own port (`--port-per-api`) leaves out of its paths: the mount name
     (`/memoram`), keeping the document's server path (`/api/v1`)."""
     return "/" + api.name

@@ -12,7 +12,8 @@ meta-schema rejects (both reported relative to themselves).
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -60,7 +61,7 @@ def _validators() -> tuple[type, type]:
     from openapi_spec_validator.validation.keywords import OpenAPIV30ValueValidator, OpenAPIV31ValueValidator
 
     def located(base: type) -> type:
-        class LocatedDefault(base):  # type: ignore[misc, valid-type]
+        class LocatedDefault(base):  # type: ignore[misc]
             def __call__(self, schema: Any, value: Any) -> Iterator[ValidationError]:
                 for error in super().__call__(schema, value):
                     error.path.extendleft(reversed([*schema.parts, "default"]))
@@ -70,7 +71,7 @@ def _validators() -> tuple[type, type]:
         return LocatedDefault
 
     def anchored(base: type) -> type:
-        class LocatedSchema(base):  # type: ignore[misc, valid-type]
+        class LocatedSchema(base):  # type: ignore[misc]
             def _validate_schema_meta(self, schema: Any, schema_value: Any) -> Any:
                 # A schema checked against the JSON Schema meta-schema reports paths inside
                 # itself (`/required`); anchor them where the schema is in the document.
@@ -83,10 +84,10 @@ def _validators() -> tuple[type, type]:
 
     v30, v31 = OpenAPIV30SpecValidator.keyword_validators, OpenAPIV31SpecValidator.keyword_validators
 
-    class V30(OpenAPIV30SpecValidator):  # type: ignore[misc]
+    class V30(OpenAPIV30SpecValidator):
         keyword_validators = {**v30, "default": located(OpenAPIV30ValueValidator), "schema": anchored(v30["schema"])}
 
-    class V31(OpenAPIV31SpecValidator):  # type: ignore[misc]
+    class V31(OpenAPIV31SpecValidator):
         keyword_validators = {**v31, "default": located(OpenAPIV31ValueValidator), "schema": anchored(v31["schema"])}
 
     return V30, V31

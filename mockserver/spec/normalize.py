@@ -43,7 +43,14 @@ def nullable_in_31(source: Path, document: dict[str, Any]) -> list[Nit]:
     if not found:
         return []
     first = min(found)
-    return [Nit(source, first, f"'nullable' is an OpenAPI 3.0 keyword; read as allowing null here and in {len(found) - 1} other schemas of this 3.1 document")]
+    return [
+        Nit(
+            source,
+            first,
+            f"'nullable' is an OpenAPI 3.0 keyword; read as allowing null here and in {len(found) - 1} other schemas "
+            "of this 3.1 document",
+        )
+    ]
 
 
 def boolean_exclusive_bounds_in_31(source: Path, document: dict[str, Any]) -> list[Nit]:
@@ -61,7 +68,14 @@ def boolean_exclusive_bounds_in_31(source: Path, document: dict[str, Any]) -> li
     if not found:
         return []
     first = min(found)
-    return [Nit(source, first, f"a boolean {first[-1]} is OpenAPI 3.0; read as 3.0 meant it here and in {len(found) - 1} other schemas of this 3.1 document")]
+    return [
+        Nit(
+            source,
+            first,
+            f"a boolean {first[-1]} is OpenAPI 3.0; read as 3.0 meant it here and in {len(found) - 1} other schemas "
+            "of this 3.1 document",
+        )
+    ]
 
 
 def contradictions(source: Path, document: dict[str, Any]) -> list[Nit]:
@@ -74,12 +88,29 @@ def contradictions(source: Path, document: dict[str, Any]) -> list[Nit]:
             missing = [name for name in required if isinstance(name, str) and name not in properties]
             if missing:
                 schema["properties"] = {**properties, **{name: {} for name in missing}}
-                nits.append(Nit(source, where, f"requires {', '.join(missing)} but defines no such property and forbids undefined ones; read as defining it"))
+                nits.append(
+                    Nit(
+                        source,
+                        where,
+                        f"requires {', '.join(missing)} but defines no such property and forbids undefined ones; read "
+                        "as defining it",
+                    )
+                )
         discriminator = schema.get("discriminator")
         branches = schema.get("oneOf") or schema.get("anyOf")
-        if isinstance(discriminator, dict) and isinstance(branches, list) and not _usable(discriminator, branches, document):
+        if (
+            isinstance(discriminator, dict)
+            and isinstance(branches, list)
+            and not _usable(discriminator, branches, document)
+        ):
             del schema["discriminator"]
-            nits.append(Nit(source, (*where, "discriminator"), "its values name no schema (no mapping, inline branches); the oneOf/anyOf alone decides"))
+            nits.append(
+                Nit(
+                    source,
+                    (*where, "discriminator"),
+                    "its values name no schema (no mapping, inline branches); the oneOf/anyOf alone decides",
+                )
+            )
     return nits
 
 
@@ -88,13 +119,17 @@ def _usable(discriminator: dict[str, Any], branches: list[Any], document: dict[s
     from .references import lookup
 
     name = discriminator.get("propertyName")
-    mapping = discriminator.get("mapping") if isinstance(discriminator.get("mapping"), dict) else {}
+    declared = discriminator.get("mapping")
+    mapping: dict[str, Any] = declared if isinstance(declared, dict) else {}
     for branch in branches:
         prop = ((branch.get("properties") or {}).get(name) if isinstance(branch, dict) else None) or {}
         values = prop.get("enum") or ([prop["const"]] if "const" in prop else [])
         for value in values if isinstance(values, list) else []:
             target = mapping.get(value) or f"#/components/schemas/{value}"
-            if not isinstance(target, str) or lookup(document, target if target.startswith("#") else f"#/components/schemas/{target}") is None:
+            if (
+                not isinstance(target, str)
+                or lookup(document, target if target.startswith("#") else f"#/components/schemas/{target}") is None
+            ):
                 return False
     return True
 

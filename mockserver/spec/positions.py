@@ -8,7 +8,8 @@ deepest entry that does exist is given, which is where a reader should start loo
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import yaml
 
@@ -41,7 +42,6 @@ class Positions:
         if mark is None:
             return None
         return mark.line + 1, mark.column + 1
-
 
 
 def text_position(text: str, needle: str) -> tuple[int, int] | None:

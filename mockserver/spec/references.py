@@ -11,8 +11,8 @@ as a nit.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -115,11 +115,26 @@ class Sources:
         raise OSError(f"{path} is not referenced by {self.root.name}")
 
 
+def _keep_ref_on_recursion() -> Any:
+    """prance's handler that leaves a recursive `$ref` in place (prance 26.7 and later); before
+    26.7 the handler's return value replaces the reference, so it returns the reference itself
+    (its fragment: a recursion always points back into the document being resolved)."""
+    try:
+        from prance.util.resolver import keep_ref_on_recursion  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+
+        def keep_ref(limit: int, parsed_url: Any, recursions: Any = ()) -> dict[str, str]:
+            return {"$ref": f"#{parsed_url.fragment}"}
+
+        return keep_ref
+    return keep_ref_on_recursion
+
+
 def resolve(sources: Sources) -> tuple[dict[str, Any], list[Nit]]:
     """The root document with every `$ref` inlined by prance (recursive ones kept as internal
     references), and a nit for each reference that had to be replaced by `{}`."""
     from prance.util import url as prance_url
-    from prance.util.resolver import RESOLVE_FILES, RESOLVE_INTERNAL, RefResolver, keep_ref_on_recursion
+    from prance.util.resolver import RESOLVE_FILES, RESOLVE_INTERNAL, RefResolver
 
     cache: dict[Any, Any] = {}
     for file, data in sources.files.items():
@@ -132,7 +147,7 @@ def resolve(sources: Sources) -> tuple[dict[str, Any], list[Nit]]:
             url=sources.root.as_uri(),
             reference_cache=cache,
             resolve_types=RESOLVE_INTERNAL | RESOLVE_FILES,
-            recursion_limit_handler=keep_ref_on_recursion,
+            recursion_limit_handler=_keep_ref_on_recursion(),
             strict=False,
         )
         resolver.resolve_references()
@@ -153,9 +168,23 @@ def _unconstrain_dangling(shown: Path, document: dict[str, Any]) -> list[Nit]:
         keys: list[Any] = list(node) if isinstance(node, dict) else list(range(len(node)))
         for key in keys:
             child = node[key]
-            if isinstance(child, dict) and isinstance(child.get("$ref"), str) and not points_inside(document, child["$ref"]):
-                reason = "remote references are not fetched" if "://" in child["$ref"] else "it does not resolve inside the document"
-                nits.append(Nit(shown, (*where, str(key)), f"$ref '{child['$ref']}' treated as an unconstrained schema: {reason}"))
+            if (
+                isinstance(child, dict)
+                and isinstance(child.get("$ref"), str)
+                and not points_inside(document, child["$ref"])
+            ):
+                reason = (
+                    "remote references are not fetched"
+                    if "://" in child["$ref"]
+                    else "it does not resolve inside the document"
+                )
+                nits.append(
+                    Nit(
+                        shown,
+                        (*where, str(key)),
+                        f"$ref '{child['$ref']}' treated as an unconstrained schema: {reason}",
+                    )
+                )
                 node[key] = {}
     return nits
 

@@ -71,7 +71,9 @@ class ResourceMap:
         parts = _parts(path)
         for resource in self.resources:
             template = _parts(resource.path)
-            if len(template) == len(parts) and all(t == p or _is_param(t) for t, p in zip(template, parts)):
+            if len(template) == len(parts) and all(
+                t == p or _is_param(t) for t, p in zip(template, parts, strict=True)
+            ):
                 return resource
         return None
 
@@ -80,17 +82,28 @@ class ResourceMap:
         by_id = api.by_routing_id()
         lines = []
         for resource in self.resources:
-            ops = ", ".join(f"{by_id[rid].method} {by_id[rid].template} ({role})" for rid, role in resource.roles.items())
+            ops = ", ".join(
+                f"{by_id[rid].method} {by_id[rid].template} ({role})" for rid, role in resource.roles.items()
+            )
             kind = "singleton" if resource.singleton else "collection"
             scope = f", scoped by {', '.join(resource.scope)}" if resource.scope else ""
-            key = f", id field {resource.id_field}" if resource.id_field else (", id from the path" if resource.id_param else "")
+            key = (
+                f", id field {resource.id_field}"
+                if resource.id_field
+                else (", id from the path" if resource.id_param else "")
+            )
             lines.append(f"{kind} {resource.path}{scope}{key}: {ops}")
         if self.actions:
-            lines.append("actions (stateless): " + ", ".join(f"{by_id[rid].method} {by_id[rid].template}" for rid in self.actions))
+            lines.append(
+                "actions (stateless): "
+                + ", ".join(f"{by_id[rid].method} {by_id[rid].template}" for rid in self.actions)
+            )
         return lines
 
 
-def resource_map(api: Api, id_names: Iterable[str], response_schema: Callable[[Operation], Mapping[str, Any] | None]) -> ResourceMap:
+def resource_map(
+    api: Api, id_names: Iterable[str], response_schema: Callable[[Operation], Mapping[str, Any] | None]
+) -> ResourceMap:
     """Derive `api`'s resources. `id_names` are the field names that hold ids (fixtures'
     hints); `response_schema` gives an operation's success JSON schema, flattened."""
     id_names = frozenset(id_names)
@@ -120,8 +133,14 @@ def resource_map(api: Api, id_names: Iterable[str], response_schema: Callable[[O
                 if method in item_ops:
                     roles[item_ops[method].routing_id] = role
             id_param = _param_name(_parts(item_path)[-1]) if item_path else None
-            schemas = [response_schema(op) for op in (item_ops.get("GET"), ops.get("POST"), item_ops.get("PUT")) if op is not None]
-            resources.append(Resource(path, item_path, id_param, _id_field(schemas, id_param, id_names), _scope(parts), roles=roles))
+            schemas = [
+                response_schema(op)
+                for op in (item_ops.get("GET"), ops.get("POST"), item_ops.get("PUT"))
+                if op is not None
+            ]
+            resources.append(
+                Resource(path, item_path, id_param, _id_field(schemas, id_param, id_names), _scope(parts), roles=roles)
+            )
         elif "GET" in ops and ("PUT" in ops or "PATCH" in ops) and not items and "POST" not in ops:
             roles[ops["GET"].routing_id] = SINGLETON_READ
             for method in ("PUT", "PATCH"):
@@ -146,7 +165,26 @@ def _id_field(schemas: list[Mapping[str, Any] | None], id_param: str | None, id_
     return next((n for n in names if n in id_names), None)
 
 
-_ACTION_WORDS = frozenset({"search", "query", "batch", "bulk", "import", "export", "count", "stats", "upload", "optimize", "login", "logout", "token", "refresh", "validate", "verify"})
+_ACTION_WORDS = frozenset(
+    {
+        "search",
+        "query",
+        "batch",
+        "bulk",
+        "import",
+        "export",
+        "count",
+        "stats",
+        "upload",
+        "optimize",
+        "login",
+        "logout",
+        "token",
+        "refresh",
+        "validate",
+        "verify",
+    }
+)
 
 
 def _is_action_name(segment: str) -> bool:

@@ -24,13 +24,35 @@ from ..mocker.lists import Envelope, PageFacts, envelope, fill
 from ..mocker.streams import rfc3339
 from ..server.http import Request
 from ..spec import Operation
-from ..spec.resources import CREATE, DELETE, DELETE_MANY, LIST, MERGE, READ, REPLACE, SINGLETON_DELETE, SINGLETON_READ, SINGLETON_WRITE, Resource, ResourceMap
+from ..spec.resources import (
+    CREATE,
+    DELETE,
+    DELETE_MANY,
+    LIST,
+    MERGE,
+    READ,
+    REPLACE,
+    SINGLETON_DELETE,
+    SINGLETON_READ,
+    SINGLETON_WRITE,
+    Resource,
+    ResourceMap,
+)
 from .store import CREATED, UPDATED, Query, Store, key, matches, text
 
 _LIMITS = ("limit", "page_size", "pageSize", "per_page", "perPage", "size", "max_results", "maxResults", "top", "count")
 _OFFSETS = ("offset", "skip", "start")
 _PAGES = ("page", "page_number", "pageNumber")
-_CURSORS = ("after", "cursor", "starting_after", "page_token", "pageToken", "next_cursor", "nextCursor", "continuation_token")
+_CURSORS = (
+    "after",
+    "cursor",
+    "starting_after",
+    "page_token",
+    "pageToken",
+    "next_cursor",
+    "nextCursor",
+    "continuation_token",
+)
 _SORTS = ("sort_by", "sortBy", "order_by", "orderBy", "sort")
 _DIRECTIONS = ("sort_order", "sortOrder", "order", "direction", "sort_direction")
 _UPDATED_FIELDS = ("updated_at", "updatedAt", "updated", "modified_at", "modifiedAt", "last_modified", "lastModified")
@@ -56,7 +78,9 @@ class Answer:
 class Keeper:
     """Resolves state for one API's stateful operations (see the module docstring)."""
 
-    def __init__(self, api_name: str, resources: ResourceMap, store: Store, composer: Composer, faker: SchemaFaker) -> None:
+    def __init__(
+        self, api_name: str, resources: ResourceMap, store: Store, composer: Composer, faker: SchemaFaker
+    ) -> None:
         self.api = api_name
         self.resources = resources
         self.store = store
@@ -88,7 +112,11 @@ class Keeper:
         an id that itself contains `%41`-like text was put in the URL without encoding its `%`
         (fuzzers do this with links), and no other stored object can be meant."""
         raw = request.raw_path.rstrip("/").rpartition("/")[2]
-        if raw != item_id and self.store.get(collection, item_id) is None and self.store.get(collection, raw) is not None:
+        if (
+            raw != item_id
+            and self.store.get(collection, item_id) is None
+            and self.store.get(collection, raw) is not None
+        ):
             return raw
         return item_id
 
@@ -103,7 +131,16 @@ class Keeper:
             return True
         return role == READ and not matches(stored, self._filters(op, request, stored))
 
-    def answer(self, op: Operation, role: str, resource: Resource, schema: Schema | None, request: Request, body: Any, example: Any) -> Answer | None:
+    def answer(
+        self,
+        op: Operation,
+        role: str,
+        resource: Resource,
+        schema: Schema | None,
+        request: Request,
+        body: Any,
+        example: Any,
+    ) -> Answer | None:
         """The success body for a stateful request; None to let the composer invent it."""
         collection, item_id = self.locate(role, resource, request)
         if role == LIST:
@@ -120,7 +157,11 @@ class Keeper:
         if role in (REPLACE, MERGE, SINGLETON_WRITE):
             old = self.store.get(collection, item_id or "") or {}
             sent = body if isinstance(body, dict) else {}
-            new = _merged(old, sent) if role == MERGE or (role == SINGLETON_WRITE and op.method == "PATCH") else _replaced(old, sent, resource)
+            new = (
+                _merged(old, sent)
+                if role == MERGE or (role == SINGLETON_WRITE and op.method == "PATCH")
+                else _replaced(old, sent, resource)
+            )
             if resource.id_field is not None and item_id is not None:
                 new[resource.id_field] = _typed_id(old.get(resource.id_field), item_id, self._id_type(op))
             self._touch(new)
@@ -145,14 +186,20 @@ class Keeper:
             return None
         return [item_id for item_id, _ in self.store.page(collection, Query(limit=1_000_000_000)).items]
 
-    def created(self, op: Operation, resource: Resource, request: Request, sent: Any, body: Any, identity: Any) -> Answer:
+    def created(
+        self, op: Operation, resource: Resource, request: Request, sent: Any, body: Any, identity: Any
+    ) -> Answer:
         """The objects a successful create stored: what was sent, overlaid by what was answered
         — one object, or each object of a create that answers a list of them."""
         collection, _ = self.locate(CREATE, resource, request)
         if isinstance(body, list):
             objects: list[dict[str, Any] | None] = [item for item in body if isinstance(item, dict)] or [None]
         else:
-            objects = [_object_with(body, resource.id_field) if resource.id_field else (body if isinstance(body, dict) else None)]
+            objects = [
+                _object_with(body, resource.id_field)
+                if resource.id_field
+                else (body if isinstance(body, dict) else None)
+            ]
         writes = []
         for obj in objects:
             stored = {**(sent if isinstance(sent, dict) else {}), **(obj or {})}
@@ -174,7 +221,9 @@ class Keeper:
         for removal in answer.removals:
             self.store.delete(*removal)
 
-    def _shape(self, op: Operation, schema: Schema | None, stored: dict[str, Any], example: Any) -> tuple[Any, dict[str, Any]]:
+    def _shape(
+        self, op: Operation, schema: Schema | None, stored: dict[str, Any], example: Any
+    ) -> tuple[Any, dict[str, Any]]:
         """`stored` as `schema` presents it, and the object with whatever shaping generated."""
         shaped = self.composer.body(op, schema, stored, example)
         if not isinstance(shaped, dict):
@@ -187,7 +236,9 @@ class Keeper:
                 filled[name] = copy.deepcopy(value)
         return shaped, filled
 
-    def _list(self, op: Operation, resource: Resource, schema: Schema | None, collection: str, request: Request, example: Any) -> Answer | None:
+    def _list(
+        self, op: Operation, resource: Resource, schema: Schema | None, collection: str, request: Request, example: Any
+    ) -> Answer | None:
         shape = self._envelope(schema, resource)
         if shape is None:
             return None
@@ -205,19 +256,36 @@ class Keeper:
             if filled is not stored:
                 self.store.put(collection, item_id, filled, touch=False)
             items.append(shaped)
-        more = (after is None and offset + len(items) < page.total) or (after is not None and len(items) == limit and bool(items))
+        more = (after is None and offset + len(items) < page.total) or (
+            after is not None and len(items) == limit and bool(items)
+        )
         last_id = page.items[-1][0] if page.items else None
         facts = PageFacts(
             total=page.total,
             offset=offset,
             limit=limit,
             page=page_number,
-            next_url=params.url(request, offset + limit, page_number + 1 if page_number is not None else None, last_id) if more else None,
-            previous_url=params.url(request, max(offset - limit, 0), page_number - 1 if page_number is not None else None, None) if offset > 0 and page_number != base else None,
+            next_url=params.url(request, offset + limit, page_number + 1 if page_number is not None else None, last_id)
+            if more
+            else None,
+            previous_url=params.url(
+                request, max(offset - limit, 0), page_number - 1 if page_number is not None else None, None
+            )
+            if offset > 0 and page_number != base
+            else None,
             next_cursor=last_id if more else None,
             first_id=page.items[0][0] if page.items else None,
         )
-        return Answer(fill(self._wrapper(op, schema, example) if shape.items_at else None, shape, items, facts, self.faker.judge.valid), None)
+        return Answer(
+            fill(
+                self._wrapper(op, schema, example) if shape.items_at else None,
+                shape,
+                items,
+                facts,
+                self.faker.judge.valid,
+            ),
+            None,
+        )
 
     def _wrapper(self, op: Operation, schema: Schema | None, example: Any) -> Any:
         """The list envelope's own fields, generated once per operation (`fill` copies it)."""
@@ -225,7 +293,9 @@ class Keeper:
             self._wrappers[op.routing_id] = self.composer.body(op, schema, {}, example)
         return self._wrappers[op.routing_id]
 
-    def _view(self, op: Operation, schema: Schema | None, collection: str, item_id: str, stored: dict[str, Any], example: Any) -> tuple[Any, dict[str, Any]]:
+    def _view(
+        self, op: Operation, schema: Schema | None, collection: str, item_id: str, stored: dict[str, Any], example: Any
+    ) -> tuple[Any, dict[str, Any]]:
         """`_shape`, remembered per object and schema until the object changes: a list of 20
         costs 20 dictionary lookups instead of 20 compositions. (A shared store hands out a
         fresh copy each time, compared by value.)"""
@@ -243,7 +313,9 @@ class Keeper:
             self._envelopes[cache_key] = envelope(schema, self.faker, resource.path)
         return self._envelopes[cache_key]
 
-    def _filters(self, op: Operation, request: Request, fields: Mapping[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    def _filters(
+        self, op: Operation, request: Request, fields: Mapping[str, Any]
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """Query parameters that name one of `fields` (of the stored object, or of the list's
         item schema), with the values sent; an array parameter's values split at commas."""
         declared = {p.get("name"): p for p in op.parameters if p.get("in") == "query"}
@@ -271,7 +343,9 @@ class _Params:
     """A list request's pagination and ordering parameters, read with their declared defaults."""
 
     def __init__(self, op: Operation, request: Request) -> None:
-        self.declared = {p.get("name"): p for p in op.parameters if p.get("in") == "query" and isinstance(p.get("name"), str)}
+        self.declared = {
+            p.get("name"): p for p in op.parameters if p.get("in") == "query" and isinstance(p.get("name"), str)
+        }
         self.sent = dict(request.query)
 
     def value(self, names: Sequence[str]) -> tuple[str | None, Any]:
@@ -327,11 +401,17 @@ class _Params:
         updates: dict[str, str] = {}
         if page is not None:
             updates[next(n for n in _PAGES if n in self.declared)] = str(page)
-        elif after is not None and any(n in self.declared for n in _CURSORS) and not any(n in self.declared for n in _OFFSETS):
+        elif (
+            after is not None
+            and any(n in self.declared for n in _CURSORS)
+            and not any(n in self.declared for n in _OFFSETS)
+        ):
             updates[next(n for n in _CURSORS if n in self.declared)] = after
         else:
             updates[next((n for n in _OFFSETS if n in self.declared), "offset")] = str(offset)
-        pairs = [(k, updates.pop(k) if k in updates else v) for k, v in pairs if k not in updates or k in names] + list(updates.items())
+        pairs = [(k, updates.pop(k) if k in updates else v) for k, v in pairs if k not in updates or k in names] + list(
+            updates.items()
+        )
         host = request.headers.get("host") or "127.0.0.1"
         return f"http://{host}{request.path}?{urlencode(pairs)}"
 

@@ -129,7 +129,15 @@ class MemoryStore:
             ids = sorted(candidates, key=position.__getitem__, reverse=query.descending)
             return window([(i, collection.items[i]) for i in ids], query)
         if query.after is not None:
-            return window(ordered(list(collection.items.items()) if query.order == CREATED else [(i, collection.items[i]) for i in order], query), query)
+            return window(
+                ordered(
+                    list(collection.items.items())
+                    if query.order == CREATED
+                    else [(i, collection.items[i]) for i in order],
+                    query,
+                ),
+                query,
+            )
         ids_in_order = reversed(order) if query.descending else iter(order)
         chosen_ids = itertools.islice(ids_in_order, query.offset, query.offset + query.limit)
         return Page([(i, collection.items[i]) for i in chosen_ids], len(collection.items))

@@ -91,16 +91,26 @@ class RedisStore:
         if query.filters or query.after is not None or query.order not in (CREATED, UPDATED):
             ids = [i.decode() for i in self._redis.zrange(order, 0, -1)]
             values = self._redis.hmget(objects, ids) if ids else []
-            items = [(i, jsonio.loads(v)) for i, v in zip(ids, values) if v is not None]
+            items = [(i, jsonio.loads(v)) for i, v in zip(ids, values, strict=True) if v is not None]
             return window(ordered(items, query), query)
         stop = query.offset + query.limit - 1
-        ranged = self._redis.zrevrange(order, query.offset, stop) if query.descending else self._redis.zrange(order, query.offset, stop)
+        ranged = (
+            self._redis.zrevrange(order, query.offset, stop)
+            if query.descending
+            else self._redis.zrange(order, query.offset, stop)
+        )
         ids = [i.decode() for i in ranged]
         values = self._redis.hmget(objects, ids) if ids else []
-        return Page([(i, jsonio.loads(v)) for i, v in zip(ids, values) if v is not None], self._redis.zcard(order))
+        return Page(
+            [(i, jsonio.loads(v)) for i, v in zip(ids, values, strict=True) if v is not None], self._redis.zcard(order)
+        )
 
     def clear(self) -> None:
-        keys = [k for pattern in ("obj:*", "age:*", "evicted", "seeded") for k in self._redis.scan_iter(PREFIX + pattern, count=1000)]
+        keys = [
+            k
+            for pattern in ("obj:*", "age:*", "evicted", "seeded")
+            for k in self._redis.scan_iter(PREFIX + pattern, count=1000)
+        ]
         for start in range(0, len(keys), 1000):
             self._redis.delete(*keys[start : start + 1000])
 
@@ -111,12 +121,14 @@ class RedisStore:
         prefix = PREFIX + "obj:"
         found = {}
         for name in self._redis.scan_iter(prefix + api + SEPARATOR + "*", count=1000):
-            key = name.decode()[len(prefix):]
+            key = name.decode()[len(prefix) :]
             if api_of(key) == api and not key.endswith((SEPARATOR + "created", SEPARATOR + "written")):
                 found[key] = self._redis.hlen(name)
         return {key: n for key, n in found.items() if n}
 
     def stats(self) -> dict[str, dict[str, int]]:
         evicted = {k.decode(): int(v) for k, v in self._redis.hgetall(PREFIX + "evicted").items()}
-        counts = {k.decode()[len(PREFIX + "age:") :]: self._redis.zcard(k) for k in self._redis.scan_iter(PREFIX + "age:*")}
+        counts = {
+            k.decode()[len(PREFIX + "age:") :]: self._redis.zcard(k) for k in self._redis.scan_iter(PREFIX + "age:*")
+        }
         return {api: {"records": counts.get(api, 0), "evicted": evicted.get(api, 0)} for api in {*counts, *evicted}}

@@ -22,7 +22,9 @@ class SeedError(ValueError):
     """A data file or an added record that cannot be stored; the message says which and why."""
 
 
-def add(api: str, resources: ResourceMap, store: Store, path: str, records: Iterable[Any], new_id: Any) -> list[dict[str, Any]]:
+def add(
+    api: str, resources: ResourceMap, store: Store, path: str, records: Iterable[Any], new_id: Any
+) -> list[dict[str, Any]]:
     """Store `records` in the collection at `path` (a template or a concrete path); `new_id()`
     makes an id for a record that has none. Returns what was stored."""
     resource = resources.collection_at(path)
@@ -31,9 +33,11 @@ def add(api: str, resources: ResourceMap, store: Store, path: str, records: Iter
         raise SeedError(f"{path} is not a collection of {api} (collections: {known})")
     template = [p for p in resource.path.split("/") if p]
     parts = [p for p in path.split("/") if p]
-    scope = [value for name, value in zip(template, parts) if name.startswith("{")]
+    scope = [value for name, value in zip(template, parts, strict=False) if name.startswith("{")]
     if len(scope) != len(resource.scope) or any(v.startswith("{") for v in scope):
-        raise SeedError(f"{path}: give the scope's values ({', '.join(resource.scope)}) in the path, e.g. {_example(resource.path)}")
+        raise SeedError(
+            f"{path}: give the scope's values ({', '.join(resource.scope)}) in the path, e.g. {_example(resource.path)}"
+        )
     stored = []
     for record in records:
         if not isinstance(record, dict):
@@ -57,7 +61,11 @@ def load(api: str, resources: ResourceMap, store: Store, folder: Path | None, ne
             content = jsonio.loads(file.read_bytes())
         except ValueError as exc:
             raise SeedError(f"{file}: not JSON ({exc})") from None
-        if isinstance(content, dict) and isinstance(content.get("records"), list) and isinstance(content.get("path"), str):
+        if (
+            isinstance(content, dict)
+            and isinstance(content.get("records"), list)
+            and isinstance(content.get("path"), str)
+        ):
             path, records = content["path"], content["records"]
         elif isinstance(content, list):
             path, records = _path_named(resources, file.stem), content

@@ -53,16 +53,23 @@ class SqliteStore:
             (seq,) = self._db.execute("SELECT n FROM sequence").fetchone()
             if self._db.execute("SELECT 1 FROM objects WHERE ckey=? AND id=?", (key, item_id)).fetchone():
                 written = "?" if touch else "written"
-                self._db.execute(f"UPDATE objects SET body=?, written={written} WHERE ckey=? AND id=?", (body, seq, key, item_id) if touch else (body, key, item_id))
+                self._db.execute(
+                    f"UPDATE objects SET body=?, written={written} WHERE ckey=? AND id=?",
+                    (body, seq, key, item_id) if touch else (body, key, item_id),
+                )
                 return
             self._db.execute("INSERT INTO objects VALUES (?,?,?,?,?,?)", (key, item_id, api, seq, seq, body))
             (count,) = self._db.execute("SELECT COUNT(*) FROM objects WHERE api=?", (api,)).fetchone()
             excess = count - self.max_records
             if excess > 0:
                 self._db.execute(
-                    "DELETE FROM objects WHERE rowid IN (SELECT rowid FROM objects WHERE api=? ORDER BY created LIMIT ?)", (api, excess)
+                    "DELETE FROM objects WHERE rowid IN (SELECT rowid FROM objects WHERE api=? ORDER BY created "
+                    "LIMIT ?)",
+                    (api, excess),
                 )
-                self._db.execute("INSERT INTO evicted VALUES (?, ?) ON CONFLICT(api) DO UPDATE SET n = n + excluded.n", (api, excess))
+                self._db.execute(
+                    "INSERT INTO evicted VALUES (?, ?) ON CONFLICT(api) DO UPDATE SET n = n + excluded.n", (api, excess)
+                )
 
     def delete(self, key: str, item_id: str) -> bool:
         return self._db.execute("DELETE FROM objects WHERE ckey=? AND id=?", (key, item_id)).rowcount > 0
@@ -76,7 +83,8 @@ class SqliteStore:
         column = "written" if query.order == UPDATED else "created"
         direction = "DESC" if query.descending else "ASC"
         rows = self._db.execute(
-            f"SELECT id, body FROM objects WHERE ckey=? ORDER BY {column} {direction} LIMIT ? OFFSET ?", (key, query.limit, query.offset)
+            f"SELECT id, body FROM objects WHERE ckey=? ORDER BY {column} {direction} LIMIT ? OFFSET ?",
+            (key, query.limit, query.offset),
         )
         items = [(item_id, jsonio.loads(body)) for item_id, body in rows]
         (total,) = self._db.execute("SELECT COUNT(*) FROM objects WHERE ckey=?", (key,)).fetchone()
@@ -93,7 +101,9 @@ class SqliteStore:
         return self._db.execute("INSERT OR IGNORE INTO seeded VALUES (1)").rowcount == 1
 
     def collections(self, api: str) -> dict[str, int]:
-        return dict(self._db.execute("SELECT ckey, COUNT(*) FROM objects WHERE api = ? GROUP BY ckey", (api,)).fetchall())
+        return dict(
+            self._db.execute("SELECT ckey, COUNT(*) FROM objects WHERE api = ? GROUP BY ckey", (api,)).fetchall()
+        )
 
     def stats(self) -> dict[str, dict[str, int]]:
         counts = dict(self._db.execute("SELECT api, COUNT(*) FROM objects GROUP BY api").fetchall())

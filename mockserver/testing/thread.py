@@ -12,8 +12,8 @@ from pathlib import Path
 
 import uvicorn
 
-from ..server.app import MockServer
 from ..config import Settings
+from ..server.app import MockServer
 from ..server.run import uvicorn_options
 from ..spec import Api, load_directory
 
@@ -38,7 +38,7 @@ class ServerThread:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="mockserver", daemon=True)
 
-    def start(self, timeout: float = 10.0) -> "ServerThread":
+    def start(self, timeout: float = 10.0) -> ServerThread:
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -51,7 +51,7 @@ class ServerThread:
         self._server.should_exit = True
         self._thread.join(timeout=10)
 
-    def __enter__(self) -> "ServerThread":
+    def __enter__(self) -> ServerThread:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -10,7 +10,7 @@ no client needs it, and it could not be echoed back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jsonschema_path import SchemaPath
@@ -89,14 +89,16 @@ class _MediaCheck:
                 else:
                     value[name] = prop.cast(raw[-1]) if prop else _text(raw[-1])
             except (CastError, ValueError, TypeError):
-                errors.append(ErrorItem((*_BODY, name), *PARSING_MESSAGES.get(kind or "", ("Invalid value", "value_error"))))
+                errors.append(
+                    ErrorItem((*_BODY, name), *PARSING_MESSAGES.get(kind or "", ("Invalid value", "value_error")))
+                )
         if not errors:
             return self._checked(value)
         unreadable = {item.loc[1] for item in errors}
         others, _ = self._checked(value)
         return errors + [item for item in others if len(item.loc) < 2 or item.loc[1] not in unreadable], None
 
-    def _form_properties(self) -> dict[str, "_FormField"]:
+    def _form_properties(self) -> dict[str, _FormField]:
         if self._fields is None:
             schema = self._form_schema.read_value() if self._form_schema is not None else {}
             properties = schema.get("properties") if isinstance(schema, Mapping) else None
@@ -187,7 +189,10 @@ def _form_fields(body: bytes, content_type: str) -> Any:
         return MultiDict()  # delimiters and nothing else: a form with no fields
     fields: MultiDict[str, Any] = MultiDict(form)
     for name, upload in files.items(multi=True):
-        fields.add(name, upload.read())
+        try:
+            fields.add(name, upload.read())
+        finally:  # werkzeug spools each file part to a temporary file: closed here, not left to the collector
+            upload.close()
     return fields
 
 
@@ -205,7 +210,11 @@ class BodyCheck:
         }
 
     def checks(self) -> dict[str, SchemaCheck]:
-        return {declared: media_check.check for declared, media_check in self._checks.items() if media_check.check is not None}
+        return {
+            declared: media_check.check
+            for declared, media_check in self._checks.items()
+            if media_check.check is not None
+        }
 
     def read(self, request: Request) -> tuple[list[ErrorItem], Any]:
         """Every problem with the body, and its parsed value (None when absent or unreadable)."""
@@ -217,7 +226,9 @@ class BodyCheck:
         if declared is None:
             expected = ", ".join(self.media_types)
             shown = request.content_type or "none"
-            return [ErrorItem(_BODY, f"Unsupported Content-Type '{shown}': expected {expected}", "model_attributes_type")], None
+            return [
+                ErrorItem(_BODY, f"Unsupported Content-Type '{shown}': expected {expected}", "model_attributes_type")
+            ], None
         return self._checks[declared].read(request)
 
 
@@ -227,6 +238,7 @@ def _depth(value: Any) -> int:
     stack = [(value, 1)]
     while stack:
         node, level = stack.pop()
+        children: Iterable[Any]
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list):

@@ -17,13 +17,41 @@ from typing import Any
 import jsonschema_rs
 
 # Keywords jsonschema-rs evaluates exactly as openapi-core's validators do, per OpenAPI version.
-_PORTABLE = frozenset({
-    "type", "properties", "required", "items", "enum", "const", "minLength", "maxLength",
-    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems",
-    "maxItems", "uniqueItems", "minProperties", "maxProperties", "additionalProperties",
-    "anyOf", "oneOf", "allOf", "not", "format",
-    "title", "description", "default", "example", "examples", "deprecated", "$comment",
-})
+_PORTABLE = frozenset(
+    {
+        "type",
+        "properties",
+        "required",
+        "items",
+        "enum",
+        "const",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+        "additionalProperties",
+        "anyOf",
+        "oneOf",
+        "allOf",
+        "not",
+        "format",
+        "title",
+        "description",
+        "default",
+        "example",
+        "examples",
+        "deprecated",
+        "$comment",
+    }
+)
 _OAS31_ONLY = frozenset({"readOnly", "writeOnly"})
 _SUBSCHEMA_MAPS = ("properties",)
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf")
@@ -85,7 +113,10 @@ def _integer_formats_as_bounds(schema: Any) -> Any:
         return [_integer_formats_as_bounds(item) for item in schema]
     if not isinstance(schema, Mapping):
         return schema
-    rewritten = {key: _integer_formats_as_bounds(value) if key != "enum" and key != "const" else value for key, value in schema.items()}
+    rewritten = {
+        key: _integer_formats_as_bounds(value) if key != "enum" and key != "const" else value
+        for key, value in schema.items()
+    }
     bounds = _INTEGER_FORMATS.get(str(schema.get("format")))
     if bounds is not None:
         del rewritten["format"]

@@ -20,8 +20,8 @@ Parsing results are cached per raw value, since clients repeat the same few valu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -67,10 +67,10 @@ def effective_type(schema: Any) -> str | None:
     for keyword in ("anyOf", "oneOf", "allOf"):
         options = schema.get(keyword)
         if isinstance(options, list):
-            kinds = {effective_type(o) for o in options if not (isinstance(o, Mapping) and o.get("type") == "null")}
-            kinds.discard(None)
-            if len(kinds) == 1:
-                return kinds.pop()
+            found = {effective_type(o) for o in options if not (isinstance(o, Mapping) and o.get("type") == "null")}
+            found.discard(None)
+            if len(found) == 1:
+                return str(found.pop())
     if "properties" in schema:
         return "object"
     if "items" in schema:
@@ -162,12 +162,16 @@ class ParameterCheck:
         if isinstance(schema, Mapping):
             casters = oas30_write_schema_casters_factory if openapi.startswith("3.0") else oas31_schema_casters_factory
             caster = self._caster = casters.create(spec, _castable(path / "schema", schema))
-            self._deserializer = StyleDeserializer(style, explode, self.name, self.kind or "", caster, style_deserializers[style])
+            self._deserializer = StyleDeserializer(
+                style, explode, self.name, self.kind or "", caster, style_deserializers[style]
+            )
             if self.location == "query" and self.kind == "array" and not explode and style in _DELIMITERS:
                 # Split the still-encoded value on its delimiter, then hand openapi-core the
                 # decoded items as if exploded: an encoded delimiter inside an item stays in it.
                 self._delimiters = _DELIMITERS[style]
-                self._deserializer = StyleDeserializer("form", True, self.name, "array", caster, style_deserializers["form"])
+                self._deserializer = StyleDeserializer(
+                    "form", True, self.name, "array", caster, style_deserializers["form"]
+                )
             self.check = SchemaCheck(request_factory, spec, path / "schema", openapi)
         elif isinstance(param.get("content"), Mapping) and param["content"]:
             media_type = next(iter(param["content"]))
@@ -246,7 +250,7 @@ class ParameterCheck:
         if self._spread:
             prefix = name + "["
             pairs = tuple((k, query[k]) for k in self._properties if k in query)
-            pairs += tuple((k[len(prefix):-1], query[k]) for k in query if k.startswith(prefix) and k.endswith("]"))
+            pairs += tuple((k[len(prefix) : -1], query[k]) for k in query if k.startswith(prefix) and k.endswith("]"))
             return _Raw(pairs, dict(pairs)) if pairs else None
         if self._delimiters:
             raw = [value for key, value in query.raw if key == name]
@@ -266,7 +270,7 @@ def _deep_object(name: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     of word-character keys only)."""
     result: dict[str, Any] = {}
     for key, value in pairs:
-        path = key[len(name):]
+        path = key[len(name) :]
         keys = path[1:-1].split("][") if path.startswith("[") and path.endswith("]") else []
         if not keys:
             continue
@@ -284,13 +288,18 @@ def _deep_object(name: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
                 if part == "":
                     continue
                 existing = node.get(part)
-                node[part] = [*existing, value] if isinstance(existing, list) else ([existing, value] if isinstance(existing, str) else value)
+                node[part] = (
+                    [*existing, value]
+                    if isinstance(existing, list)
+                    else ([existing, value] if isinstance(existing, str) else value)
+                )
             else:
-                follow = [] if keys[index + 1] == "" else {}
+                follow: list[Any] | dict[str, Any] = [] if keys[index + 1] == "" else {}
                 if not isinstance(node.get(part), (dict, list)):
                     node[part] = follow
                 node = node[part]
-    return _indexed(result)
+    indexed: dict[str, Any] = _indexed(result)
+    return indexed
 
 
 def _indexed(value: Any) -> Any:
@@ -309,7 +318,8 @@ def _indexed(value: Any) -> Any:
 def _shaped(value: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
     """Query text in the shape an object's properties declare: a lone value for an array is a
     one-item array, an empty value an empty array or object (query strings cannot say `[]`)."""
-    properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+    declared = schema.get("properties")
+    properties: Mapping[str, Any] = declared if isinstance(declared, Mapping) else {}
     extra = schema.get("additionalProperties")
     shaped: dict[str, Any] = {}
     for key, item in value.items():

@@ -24,7 +24,6 @@ from .params import ParameterCheck, query_values
 from .response import ResponseValidator
 from .schema import SchemaCheck
 
-
 _REJECTIONS = 256
 _REMEMBERED_BODY = 64 * 1024
 
@@ -43,7 +42,12 @@ class RequestValidator:
         self._parameters = [ParameterCheck(api.openapi, spec, _parameter_path(spec, op, p), p) for p in op.parameters]
         self._reads_query = any(p.location == "query" for p in self._parameters)
         self._body = BodyCheck(api.openapi, spec, operation, op.request_body) if op.request_body is not None else None
-        self._headers = tuple(sorted({p.name.lower() for p in self._parameters if p.location == "header"} | ({"cookie"} if any(p.location == "cookie" for p in self._parameters) else set())))
+        self._headers = tuple(
+            sorted(
+                {p.name.lower() for p in self._parameters if p.location == "header"}
+                | ({"cookie"} if any(p.location == "cookie" for p in self._parameters) else set())
+            )
+        )
         self._rejected: Bounded[tuple[Any, ...], list[ErrorItem]] = Bounded(_REJECTIONS)
 
     def schema_checks(self) -> list[tuple[str, SchemaCheck]]:
@@ -98,7 +102,6 @@ class Validators:
             validator = self._requests[op.routing_id] = RequestValidator(self._api, op, self._spec)
         return validator
 
-
     def schema_checks(self) -> list[tuple[str, SchemaCheck]]:
         """Every compiled schema check of the API, labelled `<routing id> <where>` (compiling
         all of them now): for tests and tools that look at the whole document."""
@@ -106,7 +109,10 @@ class Validators:
         for op in self._api.operations:
             validator = self.request(op)
             found += [(f"{op.routing_id} {label}", check) for label, check in validator.schema_checks()]
-            found += [(f"{op.routing_id} {status} {media_type}", check) for (status, media_type), check in self.response.compiled(op).items()]
+            found += [
+                (f"{op.routing_id} {status} {media_type}", check)
+                for (status, media_type), check in self.response.compiled(op).items()
+            ]
         return found
 
 

@@ -56,5 +56,15 @@ class ResponseValidator:
         definition = content.get(media_type) if isinstance(content, Mapping) else None
         if not isinstance(definition, Mapping) or "schema" not in definition:
             return None
-        path = self._spec / "paths" / op.path / op.method.lower() / "responses" / status_key / "content" / media_type / "schema"
+        path = (
+            self._spec
+            / "paths"
+            / op.path
+            / op.method.lower()
+            / "responses"
+            / status_key
+            / "content"
+            / media_type
+            / "schema"
+        )
         return SchemaCheck(self._factory, self._spec, path, self._openapi)

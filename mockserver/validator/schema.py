@@ -30,7 +30,8 @@ class SchemaCheck:
 
     def __init__(self, factory: SchemaValidatorsFactory, spec: SchemaPath, schema: SchemaPath, openapi: str) -> None:
         self._validator = factory.create(spec, schema).validator
-        self._accepts = accelerator(self._validator.schema, openapi, self._validator.format_checker)
+        # openapi-schema-validator's validators carry the format checker jsonschema's protocol omits
+        self._accepts = accelerator(self._validator.schema, openapi, getattr(self._validator, "format_checker", None))
 
     def errors(self, value: Any, loc: tuple[str | int, ...]) -> list[ErrorItem]:
         if self._accepts is not None and self._accepts(value):

@@ -71,7 +71,7 @@ def describe(error: ValidationError, loc: tuple[str | int, ...]) -> list[ErrorIt
     """pydantic-style items for one jsonschema error (composites expand to their best branch)."""
     where = loc + tuple(error.absolute_path)
     keyword = str(error.validator)
-    value = error.validator_value
+    value: Any = error.validator_value
     if keyword == "required":
         present = error.instance if isinstance(error.instance, Mapping) else {}
         return [ErrorItem(where + (name,), "Field required", "missing") for name in value if name not in present]
@@ -82,7 +82,10 @@ def describe(error: ValidationError, loc: tuple[str | int, ...]) -> list[ErrorIt
         kind = next((k for k in kinds if k != "null"), kinds[0])
         msg, kind_type = TYPE_MESSAGES.get(str(kind), (error.message, "type_error"))
         if kind == "object" and where == loc:
-            msg, kind_type = "Input should be a valid dictionary or object to extract fields from", "model_attributes_type"
+            msg, kind_type = (
+                "Input should be a valid dictionary or object to extract fields from",
+                "model_attributes_type",
+            )
         return [ErrorItem(where, msg, kind_type)]
     if keyword == "format":
         msg, kind_type = _FORMAT_MESSAGES.get(str(value), (f"Input should be a valid {value}", "value_error"))
@@ -99,7 +102,8 @@ def _keyword_message(keyword: str, value: Any, error: ValidationError) -> tuple[
     if keyword not in _KEYWORD_MESSAGES:
         return error.message, "value_error"
     if value is True and keyword in _BOUND_OF:  # OpenAPI 3.0: the bound lives in minimum/maximum
-        value = error.schema.get(_BOUND_OF[keyword], value)
+        schema: Any = error.schema
+        value = schema.get(_BOUND_OF[keyword], value)
     template, kind = _KEYWORD_MESSAGES[keyword]
     return template.format(value=value, s="" if value == 1 else "s"), kind
 
@@ -110,7 +114,7 @@ def _best_branch(error: ValidationError, loc: tuple[str | int, ...]) -> list[Err
     branches: dict[int, list[ValidationError]] = {}
     for sub in error.context or []:
         branches.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
-    alternatives = error.validator_value or []
+    alternatives: Any = error.validator_value or []
 
     def is_null(index: int) -> bool:
         schema = alternatives[index] if index < len(alternatives) else {}

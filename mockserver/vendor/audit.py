@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import media, jsonio
+from .. import jsonio, media
 from ..mocker.negotiator import declared_key
 from ..problems import ErrorItem
 from ..server.http import Request
@@ -71,7 +71,9 @@ class Auditor:
     def __init__(self, api: Api, validators: Validators | None = None) -> None:
         self.api = api
         self.validators = validators or Validators(api)
-        self._credentials = {op.routing_id: Authenticator(op.security, api.security_schemes, _ANY_CREDENTIAL) for op in api.operations}
+        self._credentials = {
+            op.routing_id: Authenticator(op.security, api.security_schemes, _ANY_CREDENTIAL) for op in api.operations
+        }
 
     def exchange(self, op: Operation | None, request: Request, answer: Answer) -> list[Violation]:
         """Everything wrong with one exchange: the request, the answer, and an answer that
@@ -79,18 +81,28 @@ class Auditor:
         found = self.request(op, request)
         found += self.response(op, answer)
         if op is not None and not found and refuses_input(op, answer.status):
-            found.append(Violation(RESPONSE, "refuses_valid_input", "refuses a request the document accepts", status=answer.status))
+            found.append(
+                Violation(
+                    RESPONSE, "refuses_valid_input", "refuses a request the document accepts", status=answer.status
+                )
+            )
         return found
 
     def request(self, op: Operation | None, request: Request) -> list[Violation]:
         """How the client's request departs from the document (`request.path_params` set)."""
         if op is None:
-            return [Violation(REQUEST, "undeclared_operation", f"the document declares no {request.method} {request.path}")]
+            return [
+                Violation(REQUEST, "undeclared_operation", f"the document declares no {request.method} {request.path}")
+            ]
         found = []
         denial = self._credentials[op.routing_id].check(request)
         if denial is not None:
             kind = "missing_credentials" if denial.missing else "malformed_credentials"
-            found.append(Violation(REQUEST, kind, f"{denial.message} (the document requires {denial.challenge or 'a credential'})"))
+            found.append(
+                Violation(
+                    REQUEST, kind, f"{denial.message} (the document requires {denial.challenge or 'a credential'})"
+                )
+            )
         problems, _ = self.validators.request(op).validate(request)
         found += [Violation(REQUEST, "invalid_request", item.msg, json_path(item.loc)) for item in problems]
         return found
@@ -111,15 +123,26 @@ class Auditor:
             return found
         offered = ", ".join(content)
         if not answer.body:
-            return [*found, Violation(RESPONSE, "missing_body", f"no body; the document declares {offered}", status=status)]
+            return [
+                *found,
+                Violation(RESPONSE, "missing_body", f"no body; the document declares {offered}", status=status),
+            ]
         media_type = media.match(answer.content_type, content)
         if media_type is None:
             sent = media.essence(answer.content_type) or "no Content-Type"
-            return [*found, Violation(RESPONSE, "undeclared_media_type", f"{sent}, declared {offered}", "content-type", status)]
+            return [
+                *found,
+                Violation(RESPONSE, "undeclared_media_type", f"{sent}, declared {offered}", "content-type", status),
+            ]
         try:
             body = parsed(answer.content_type, answer.body)
         except ValueError as exc:
-            return [*found, Violation(RESPONSE, "unreadable_body", f"not {media.essence(answer.content_type)}: {exc}", "body", status)]
+            return [
+                *found,
+                Violation(
+                    RESPONSE, "unreadable_body", f"not {media.essence(answer.content_type)}: {exc}", "body", status
+                ),
+            ]
         for item in self.validators.response.errors(op, key, media_type, body):
             found.append(Violation(RESPONSE, "invalid_body", item.msg, body_path(item), status))
         return found
@@ -134,7 +157,15 @@ class Auditor:
             if isinstance(header, Mapping) and header.get("required") and name.lower() not in answer.headers:
                 found.append(Violation(RESPONSE, "missing_header", "a required header is missing", name, answer.status))
         if answer.status == 401 and "www-authenticate" not in answer.headers and self._uses_http_auth(op):
-            found.append(Violation(RESPONSE, "missing_header", "missing (RFC 9110 requires the challenge on a 401)", "WWW-Authenticate", 401))
+            found.append(
+                Violation(
+                    RESPONSE,
+                    "missing_header",
+                    "missing (RFC 9110 requires the challenge on a 401)",
+                    "WWW-Authenticate",
+                    401,
+                )
+            )
         return found
 
     def _uses_http_auth(self, op: Operation) -> bool:

@@ -23,12 +23,34 @@ from .conventions import declared_default, documented_example, id_shape, id_valu
 from .exchanges import Exchange
 
 # Headers any HTTP server sends: not worth declaring, so never "extra".
-_GENERIC_HEADERS = frozenset({
-    "content-type", "content-length", "content-encoding", "content-language", "date", "server", "vary",
-    "connection", "keep-alive", "transfer-encoding", "cache-control", "expires", "pragma", "etag",
-    "last-modified", "age", "via", "alt-svc", "strict-transport-security", "x-content-type-options",
-    "x-frame-options", "x-xss-protection", "referrer-policy", "x-mock-violations",
-})
+_GENERIC_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "content-language",
+        "date",
+        "server",
+        "vary",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "cache-control",
+        "expires",
+        "pragma",
+        "etag",
+        "last-modified",
+        "age",
+        "via",
+        "alt-svc",
+        "strict-transport-security",
+        "x-content-type-options",
+        "x-frame-options",
+        "x-xss-protection",
+        "referrer-policy",
+        "x-mock-violations",
+    }
+)
 _EXAMPLES = 3
 
 
@@ -52,7 +74,14 @@ class Finding:
             self.examples.append(source)
 
     def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "status": self.status, "where": self.where or None, "message": self.message, "count": self.count, "examples": self.examples}
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "where": self.where or None,
+            "message": self.message,
+            "count": self.count,
+            "examples": self.examples,
+        }
 
 
 @dataclass
@@ -135,8 +164,14 @@ def judge(apis: Iterable[Api], exchanges: list[Exchange]) -> dict[tuple[str, str
         op = match.operation if match is not None else None
         if match is not None and op is not None:
             request.path_params = match.path_params
-        violations = auditors[exchange.api].exchange(op, request, Answer(exchange.status, exchange.headers, exchange.body))
-        name = op.routing_id if op is not None else f"{request.method} {request.path[len(by_name[exchange.api].base_path):] or '/'}"
+        violations = auditors[exchange.api].exchange(
+            op, request, Answer(exchange.status, exchange.headers, exchange.body)
+        )
+        name = (
+            op.routing_id
+            if op is not None
+            else f"{request.method} {request.path[len(by_name[exchange.api].base_path) :] or '/'}"
+        )
         judged.setdefault((exchange.api, name), []).append(Judged(exchange, op, violations))
     return judged
 
@@ -180,7 +215,9 @@ def _verdicts(drift: OperationDrift, item: Judged) -> None:
             if violation.side != REQUEST or violation.kind == "undeclared_operation":
                 continue
             where = violation.where or "credentials"
-            finding = Finding("accepts_invalid_input", f"accepts what the document forbids ({violation.message})", status, where)
+            finding = Finding(
+                "accepts_invalid_input", f"accepts what the document forbids ({violation.message})", status, where
+            )
             drift.add(("accepts", where, violation.message), finding, source)
 
 
@@ -256,7 +293,10 @@ def _id_shapes(drift: OperationDrift, op: Operation, items: list[Judged]) -> Non
                 continue
             shape, expected = shapes.pop(), id_shape(documented[name][0])
             if shape != expected:
-                message = f"the vendor's ids are {shape} (e.g. {values[0]}); the document's example is {expected} ({documented[name][0]})"
+                message = (
+                    f"the vendor's ids are {shape} (e.g. {values[0]}); "
+                    f"the document's example is {expected} ({documented[name][0]})"
+                )
                 finding = Finding("id_format", message, status, name, value=shape)
                 for item in group:
                     drift.add(("id_format", status, name), finding, item.exchange.source)
@@ -281,7 +321,11 @@ def _defaults(drift: OperationDrift, op: Operation, items: list[Judged]) -> None
     seen: dict[str, list[tuple[Any, str]]] = {}
     for item in items:
         sent, answered = item.exchange.sent_json(), item.exchange.json()
-        if not (200 <= item.exchange.status < 300) or not isinstance(sent, Mapping) or not isinstance(answered, Mapping):
+        if (
+            not (200 <= item.exchange.status < 300)
+            or not isinstance(sent, Mapping)
+            or not isinstance(answered, Mapping)
+        ):
             continue
         for name in properties:
             if sent.get(name) is None and name in answered:
@@ -294,8 +338,18 @@ def _defaults(drift: OperationDrift, op: Operation, items: list[Judged]) -> None
         has_default, default = declared_default(properties[name])
         if has_default and jsonio.dumps(default) == jsonio.dumps(value):
             continue
-        document = f"the document's default is {jsonio.dumps(default).decode()}" if has_default else "the document declares no default"
-        finding = Finding("default_value", f"answered as {jsonio.dumps(value).decode()} when not sent ({document})", None, f"body.{name}", value=value)
+        document = (
+            f"the document's default is {jsonio.dumps(default).decode()}"
+            if has_default
+            else "the document declares no default"
+        )
+        finding = Finding(
+            "default_value",
+            f"answered as {jsonio.dumps(value).decode()} when not sent ({document})",
+            None,
+            f"body.{name}",
+            value=value,
+        )
         for _, source in values:
             drift.add(("default_value", name), finding, source)
 
@@ -345,12 +399,21 @@ def render_text(report: Report) -> str:
             for finding in sorted(findings, key=lambda f: -f.count):
                 status = f"{finding.status} " if finding.status is not None else ""
                 where = f"{finding.where}: " if finding.where else ""
-                lines.append(f"    {status}{where}{finding.message}  ×{finding.count}  (e.g. {', '.join(finding.examples)})")
+                lines.append(
+                    f"    {status}{where}{finding.message}  ×{finding.count}  (e.g. {', '.join(finding.examples)})"
+                )
     if report.unrouted:
-        lines.append(f"not judged: {len(report.unrouted)} exchanges of APIs not in the documents ({', '.join(sorted(set(report.unrouted)))})")
+        lines.append(
+            f"not judged: {len(report.unrouted)} exchanges of APIs not in the documents "
+            f"({', '.join(sorted(set(report.unrouted)))})"
+        )
     total = sum(len(op.findings) for op in drifted)
     lines.append(
         f"{report.exchanges} exchanges, {len(report.operations)} operations: "
-        + (f"{total} finding{'s' if total != 1 else ''} in {len(drifted)} operation{'s' if len(drifted) != 1 else ''}" if drifted else "no drift")
+        + (
+            f"{total} finding{'s' if total != 1 else ''} in {len(drifted)} operation{'s' if len(drifted) != 1 else ''}"
+            if drifted
+            else "no drift"
+        )
     )
     return "\n".join(lines)

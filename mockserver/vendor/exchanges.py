@@ -85,21 +85,29 @@ def _recorded(path: Path, data: Mapping[str, Any]) -> Exchange:
     query = urlencode([(str(k), str(v)) for k, v in asked.get("query") or []])
     request = _request(asked["method"], asked["path"], query, asked.get("headers") or {}, body_bytes(asked))
     headers = {str(k).lower(): str(v) for k, v in (answered.get("headers") or {}).items()}
-    return Exchange(str(data.get("api")), request, int(answered.get("status", 0)), headers, body_bytes(answered), path.name)
+    return Exchange(
+        str(data.get("api")), request, int(answered.get("status", 0)), headers, body_bytes(answered), path.name
+    )
 
 
 def _journaled(entry: Mapping[str, Any]) -> Exchange:
     headers = {str(k).lower(): str(v) for k, v in (entry.get("headers") or {}).items()}
     answer_headers = {str(k).lower(): str(v) for k, v in (entry.get("response_headers") or {}).items()}
     query = urlencode([(str(k), str(v)) for k, v in entry.get("query") or []])
-    request = _request(entry["method"], entry["path"], query, headers, _bytes(entry.get("body"), headers.get("content-type", "")))
+    request = _request(
+        entry["method"], entry["path"], query, headers, _bytes(entry.get("body"), headers.get("content-type", ""))
+    )
     answered = _bytes(entry.get("response"), answer_headers.get("content-type", ""))
-    return Exchange(str(entry.get("api")), request, int(entry["status"]), answer_headers, answered, f"journal {entry.get('id')}")
+    return Exchange(
+        str(entry.get("api")), request, int(entry["status"]), answer_headers, answered, f"journal {entry.get('id')}"
+    )
 
 
 def _request(method: str, path: str, query: str, headers: Mapping[str, Any], body: bytes) -> Request:
     raw = urlsplit(path).path or "/"
-    return Request(str(method).upper(), raw, query, {str(k).lower(): str(v) for k, v in headers.items()}, body, raw_path=raw)
+    return Request(
+        str(method).upper(), raw, query, {str(k).lower(): str(v) for k, v in headers.items()}, body, raw_path=raw
+    )
 
 
 def _bytes(value: Any, content_type: str) -> bytes:

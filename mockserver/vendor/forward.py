@@ -15,7 +15,6 @@ not.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import zlib
 from collections.abc import Mapping
@@ -37,7 +36,21 @@ if TYPE_CHECKING:
 VIOLATIONS_HEADER = "X-Mock-Violations"
 _HEADER_ROOM = 2000  # a header line longer than this is cut (the journal keeps them all)
 # RFC 9110 §7.6.1: meaningful for one connection only; `host` is the upstream's own.
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"})
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
 # Headers aiohttp would add on its own: the vendor gets the client's, or none.
 _NOT_OURS = frozenset({"User-Agent", "Accept", "Accept-Encoding", "Content-Type"})
 _URL = re.compile(r"https?://[^/\s?#]+(/[^\s?#]*)?")
@@ -72,8 +85,8 @@ def target(api: Api, url: str, raw_path: str) -> str:
     """Where a request to `raw_path` (as the mock serves it) goes: `url` stands for the
     document's server URL, so the path after the API's base path is appended to it. A `url`
     with no path of its own gets the document's server path (`/api/v1`) first."""
-    rest = raw_path[len(api.base_path):] if raw_path.startswith(api.base_path) else raw_path[len(own_prefix(api)):]
-    server_path = api.base_path[len(own_prefix(api)):]
+    rest = raw_path[len(api.base_path) :] if raw_path.startswith(api.base_path) else raw_path[len(own_prefix(api)) :]
+    server_path = api.base_path[len(own_prefix(api)) :]
     if not urlsplit(url).path.strip("/") and server_path:
         url += server_path
     return url + rest
@@ -121,11 +134,24 @@ class Proxy:
             ) as answer:
                 raw = await answer.read()
                 status, raw_headers = answer.status, answer.raw_headers
-        except asyncio.TimeoutError:
-            return self._failed(mocked, op, request, 504, f"Gateway Timeout: {self.urls[mocked.api.name]} did not answer within {self.timeout:g} s", url)
+        except TimeoutError:
+            return self._failed(
+                mocked,
+                op,
+                request,
+                504,
+                f"Gateway Timeout: {self.urls[mocked.api.name]} did not answer within {self.timeout:g} s",
+                url,
+            )
         except aiohttp.ClientError as exc:
-            return self._failed(mocked, op, request, 502, f"Bad Gateway: {self.urls[mocked.api.name]}: {_reason(exc)}", url)
-        kept = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_headers if k.decode("latin-1").lower() not in _HOP_BY_HOP]
+            return self._failed(
+                mocked, op, request, 502, f"Bad Gateway: {self.urls[mocked.api.name]}: {_reason(exc)}", url
+            )
+        kept = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in raw_headers
+            if k.decode("latin-1").lower() not in _HOP_BY_HOP
+        ]
         lowered = {k.lower(): v for k, v in kept}
         plain = _plain(raw, lowered.get("content-encoding", ""))
         judged = None if request.method == "HEAD" else plain
@@ -144,7 +170,9 @@ class Proxy:
             plain=plain,
         )
 
-    def _failed(self, mocked: MockedApi, op: Operation | None, request: Request, status: int, message: str, url: str) -> Response:
+    def _failed(
+        self, mocked: MockedApi, op: Operation | None, request: Request, status: int, message: str, url: str
+    ) -> Response:
         """The mock speaking for an unreachable vendor, in the API's error style."""
         kind = "gateway_timeout" if status == 504 else "bad_gateway"
         response = mocked.error(op, status, Problem(kind, message), [("X-Mock-Error", message)], request)

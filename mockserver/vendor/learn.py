@@ -43,7 +43,9 @@ def learn(apis: Iterable[Api], exchanges: list[Exchange], vendor: str = "") -> d
     return drafted
 
 
-def _draft(api: Api, drifts: list[OperationDrift], judged: Mapping[tuple[str, str], list[Judged]], vendor: str) -> dict[str, Any]:
+def _draft(
+    api: Api, drifts: list[OperationDrift], judged: Mapping[tuple[str, str], list[Judged]], vendor: str
+) -> dict[str, Any]:
     by_id = api.by_routing_id()
     per_op_errors: dict[str, dict[int, dict[str, Any]]] = {}
     operations: dict[str, dict[str, Any]] = {}
@@ -87,7 +89,9 @@ def _rules(drift: OperationDrift, items: list[Judged]) -> tuple[list[dict[str, A
     for finding in found:
         example = sources[finding.examples[0]]
         condition = "present" if finding.kind == "refused_input" else "absent"
-        rules.append({"when": {condition: finding.where}, "status": finding.status, "body": _templated(example.json(), example)})
+        rules.append(
+            {"when": {condition: finding.where}, "status": finding.status, "body": _templated(example.json(), example)}
+        )
         explained.update(finding.sources)
     return rules, explained
 
@@ -187,10 +191,24 @@ def _cors(exchanges: list[Exchange]) -> dict[str, Any] | None:
     if not seen:
         return None
     granted = {e.headers.get("access-control-allow-origin") for e in seen} - {None}
-    origins = ["*"] if "*" in granted else sorted(e.request.headers["origin"] for e in seen if e.headers.get("access-control-allow-origin") == e.request.headers["origin"])
-    policy: dict[str, Any] = {"origins": sorted(set(origins)), "credentials": any(e.headers.get("access-control-allow-credentials") == "true" for e in seen)}
+    origins = (
+        ["*"]
+        if "*" in granted
+        else sorted(
+            e.request.headers["origin"]
+            for e in seen
+            if e.headers.get("access-control-allow-origin") == e.request.headers["origin"]
+        )
+    )
+    policy: dict[str, Any] = {
+        "origins": sorted(set(origins)),
+        "credentials": any(e.headers.get("access-control-allow-credentials") == "true" for e in seen),
+    }
     preflights = [e for e in seen if is_preflight(e.request.method, e.request.headers)]
-    for key, group in (("preflight", [e for e in preflights if "access-control-allow-origin" in e.headers]), ("refused", [e for e in preflights if "access-control-allow-origin" not in e.headers])):
+    for key, group in (
+        ("preflight", [e for e in preflights if "access-control-allow-origin" in e.headers]),
+        ("refused", [e for e in preflights if "access-control-allow-origin" not in e.headers]),
+    ):
         if group:
             status, body = Counter((e.status, e.body.decode("utf-8", "replace")) for e in group).most_common(1)[0][0]
             policy[key] = {"status": status, "body": body}
@@ -230,4 +248,3 @@ def dump(data: Mapping[str, Any], api: str) -> str:
         "# review it, list what you changed under `review:`, and commit it.\n"
     )
     return header + yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
-

@@ -153,7 +153,9 @@ def _behaviour(path: Path, data: Mapping[str, Any]) -> Behaviour:
     for name, shape in ids.items():
         if shape not in ("uuid", "integer"):
             raise ValueError(f"ids.{name}: {shape!r} is not uuid or integer")
-    return Behaviour(path, str(data.get("vendor") or ""), _errors(data.get("errors")), ids, operations, _cors(data.get("cors")))
+    return Behaviour(
+        path, str(data.get("vendor") or ""), _errors(data.get("errors")), ids, operations, _cors(data.get("cors"))
+    )
 
 
 def _cors(data: Any) -> Cors | None:
@@ -165,7 +167,12 @@ def _cors(data: Any) -> Cors | None:
     def answer(spec: Any) -> CorsAnswer | None:
         return CorsAnswer(int(spec["status"]), str(spec.get("body") or "")) if spec else None
 
-    return Cors(",".join(origins) if origins else "", bool(data.get("credentials")), answer(data.get("preflight")), answer(data.get("refused")))
+    return Cors(
+        ",".join(origins) if origins else "",
+        bool(data.get("credentials")),
+        answer(data.get("preflight")),
+        answer(data.get("refused")),
+    )
 
 
 def _rule(data: Mapping[str, Any]) -> Rule:
@@ -211,7 +218,9 @@ def is_set(name: str, request: Request, body: Any) -> bool:
     return value_of(name, request, body) is not None
 
 
-def fill(template: Any, request: Request, body: Any, problems: list[ErrorItem] | None = None, fields: tuple[str, ...] = ()) -> Any:
+def fill(
+    template: Any, request: Request, body: Any, problems: list[ErrorItem] | None = None, fields: tuple[str, ...] = ()
+) -> Any:
     """`template` with its placeholders replaced by the request's values (and the problems)."""
     if template == PROBLEMS:
         return [pydantic_item(item, request, body, fields) for item in problems or []]
@@ -296,7 +305,7 @@ def _context(item: ErrorItem, request: Request) -> dict[str, Any] | None:
         text = number.group(0)
         return {_CONTEXT_KEYS[item.type]: float(text) if "." in text else int(text)}
     if item.type == "enum" and item.msg.startswith("Input should be "):
-        return {"expected": item.msg[len("Input should be "):]}
+        return {"expected": item.msg[len("Input should be ") :]}
     if item.type == "string_pattern_mismatch" and "'" in item.msg:
         return {"pattern": item.msg.split("'", 1)[1].rsplit("'", 1)[0]}
     if item.type == "json_invalid":

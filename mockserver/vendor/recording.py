@@ -46,7 +46,10 @@ class Recorder:
         """Store one exchange; the file's path."""
         folder = self.folder / api
         folder.mkdir(parents=True, exist_ok=True)
-        name = _UNSAFE.sub("-", str(op.spec.get("operationId") or op.template) if op else request.path).strip("-") or "root"
+        name = (
+            _UNSAFE.sub("-", str(op.spec.get("operationId") or op.template) if op else request.path).strip("-")
+            or "root"
+        )
         text = json.dumps(self.exchange(api, op, request, response), indent=2, ensure_ascii=False) + "\n"
         number = self._next.get(api) or _last_number(folder) + 1
         while True:
@@ -63,7 +66,9 @@ class Recorder:
     def exchange(self, api: str, op: Operation | None, request: Request, response: Response) -> dict[str, Any]:
         """The file's content: what was asked, what was answered, what was wrong with it."""
         answered = response.plain if response.plain is not None else response.body
-        response_headers = ([("content-type", response.media_type)] if response.media_type and answered else []) + response.headers
+        response_headers = (
+            [("content-type", response.media_type)] if response.media_type and answered else []
+        ) + response.headers
         return {
             "format": FORMAT,
             "api": api,

@@ -9,9 +9,9 @@ import sys
 
 os.environ.setdefault("OS_SECURITY_KEY", "test-token")
 
-import uvicorn  # noqa: E402
-from agno.db.sqlite import SqliteDb  # noqa: E402
-from agno.os import AgentOS  # noqa: E402
+import uvicorn
+from agno.db.sqlite import SqliteDb
+from agno.os import AgentOS
 
 app = AgentOS(db=SqliteDb(db_file=sys.argv[2])).get_app()
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
