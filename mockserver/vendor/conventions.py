@@ -116,15 +116,3 @@ def declared_default(schema: Mapping[str, Any]) -> tuple[bool, Any]:
     if "default" in schema:
         return True, schema["default"]
     return False, None
-
-
-def required_fields(op: Operation) -> set[str]:
-    """The request body's `required` properties (top level)."""
-    body = op.request_body or {}
-    content = body.get("content") if isinstance(body, Mapping) else None
-    for media_type, definition in (content or {}).items() if isinstance(content, Mapping) else ():
-        if media.is_json(media_type) and isinstance(definition, Mapping):
-            schema = definition.get("schema")
-            if isinstance(schema, Mapping):
-                return {str(name) for name in schema.get("required") or []}
-    return set()

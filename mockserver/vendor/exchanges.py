@@ -8,7 +8,7 @@ Credentials arrive masked (`Bearer ******oken`): enough to tell that one was sen
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,11 +117,3 @@ def _bytes(value: Any, content_type: str) -> bytes:
     if isinstance(value, str) and not media.is_json(content_type):
         return value.encode("utf-8")
     return jsonio.dumps(value)
-
-
-def by_api(exchanges: list[Exchange]) -> Iterator[tuple[str, list[Exchange]]]:
-    """The exchanges grouped per API, in order of first appearance."""
-    groups: dict[str, list[Exchange]] = {}
-    for exchange in exchanges:
-        groups.setdefault(exchange.api, []).append(exchange)
-    yield from groups.items()
