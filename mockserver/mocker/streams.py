@@ -68,5 +68,15 @@ class Streams:
 
 
 def rfc3339(moment: dt.datetime) -> str:
-    """RFC 3339 in UTC with a `Z`, second precision: what the vendors' examples show."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 in UTC with a `Z`, second precision: what the vendors' examples show. The
+    last instant formatted is remembered: under load, every create in a second asks for it."""
+    global _last
+    last = _last  # one read: another thread may replace it meanwhile
+    if last[0] == moment:
+        return last[1]
+    text = moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    _last = (moment, text)
+    return text
+
+
+_last: tuple[dt.datetime | None, str] = (None, "")

@@ -125,8 +125,25 @@ def _integer_formats_as_bounds(schema: Any) -> Any:
     return rewritten
 
 
+_REMEMBERED_FORMATS = 4096  # verdicts kept per format, of values up to _SHORT characters
+_SHORT = 128
+
+
 def _delegate(format_checker: Any, name: str) -> Callable[[str], bool]:
+    """openapi-core's verdict on `format: name`, remembered for short values: the same
+    timestamp, id or e-mail comes back request after request (a create's `updated_at` is the
+    same all second), and a verdict depends on the value alone."""
+    verdicts: dict[str, bool] = {}
+
     def check(value: str) -> bool:
-        return bool(format_checker.conforms(value, name))
+        known = verdicts.get(value)
+        if known is not None:
+            return known
+        verdict = bool(format_checker.conforms(value, name))
+        if type(value) is str and len(value) <= _SHORT:
+            if len(verdicts) >= _REMEMBERED_FORMATS:
+                verdicts.clear()
+            verdicts[value] = verdict
+        return verdict
 
     return check

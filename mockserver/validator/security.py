@@ -12,8 +12,9 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -73,36 +74,39 @@ class Authenticator:
         self._requirements = [dict(r) for r in requirements]
         self._schemes = schemes
         self._policy = policy
-
-    @property
-    def required(self) -> bool:
-        return self._policy.mode != "off" and bool(self._requirements) and all(self._requirements)
+        self.required = policy.mode != "off" and bool(self._requirements) and all(self._requirements)
+        # each alternative's schemes as ready checks: the document fixes them, the request is
+        # all that varies
+        self._alternatives = tuple(
+            tuple(self._scheme_check(name) for name in alternative) for alternative in self._requirements
+        )
 
     def check(self, request: Request) -> Denial | None:
-        """None when some alternative is satisfied, else the most useful denial."""
+        """None when some alternative is satisfied, else the first alternative's first denial."""
         if not self.required:
             return None
-        denials = []
-        for alternative in self._requirements:
-            failed = [d for d in (self._check_scheme(name, request) for name in alternative) if d]
-            if not failed:
+        first: Denial | None = None
+        for checks in self._alternatives:
+            denial = next((found for check in checks if (found := check(request)) is not None), None)
+            if denial is None:
                 return None
-            denials.append(failed[0])
-        return denials[0]
+            first = first or denial
+        return first
 
-    def _check_scheme(self, name: str, request: Request) -> Denial | None:
+    def _scheme_check(self, name: str) -> Callable[[Request], Denial | None]:
+        """How the scheme `name` is checked: where its credential is read from, and how."""
         scheme = self._schemes.get(name) or {}
         kind = str(scheme.get("type", "")).lower()
         if kind == "http":
             http_scheme = str(scheme.get("scheme", "bearer")).lower()
             if http_scheme == "basic":
-                return self._basic(request)
-            return self._authorization(request, http_scheme.capitalize())
+                return self._basic
+            return partial(self._authorization, expected=http_scheme.capitalize())
         if kind in ("oauth2", "openidconnect"):
-            return self._authorization(request, "Bearer")
+            return partial(self._authorization, expected="Bearer")
         if kind == "apikey":
-            return self._api_key(scheme, request)
-        return None
+            return partial(self._api_key, scheme)
+        return _satisfied
 
     def _authorization(self, request: Request, expected: str) -> Denial | None:
         challenge = expected
@@ -153,6 +157,11 @@ class Authenticator:
         if not (self._policy.accepts(value) or self._policy.accepts(_without_scheme(value))):
             return Denial("Invalid API key", challenge)
         return None
+
+
+def _satisfied(request: Request) -> Denial | None:
+    """A scheme type this mock does not check (e.g. `mutualTLS`): always satisfied."""
+    return None
 
 
 def _without_scheme(value: str) -> str:
