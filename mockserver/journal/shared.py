@@ -5,15 +5,17 @@ every `FLUSH_SECONDS` (WAL mode, so readers never block writers); a write per re
 serialise the workers on SQLite's lock. `/__admin/*` reads, answered by whichever worker receives
 them, first flush their own buffer and wait out one flush interval, so they see every worker's
 traffic up to the moment they were asked. The tables are trimmed to `--journal-size` rows. A
-reset by one worker bumps a marker file's modification time, which the others notice before
-their next request, so every worker restarts its seeded streams.
+reset by one worker bumps a counter in a small file every worker maps into memory, which the
+others read before their next request (a memory read, not a system call), so every worker
+restarts its seeded streams.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
+import mmap
 import sqlite3
+import struct
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -64,8 +66,7 @@ class SharedJournal(BufferedJournal):
     def __init__(self, folder: Path, size: int, secret_names: Iterable[str] = ()) -> None:
         super().__init__(size, secret_names)
         self._size = size
-        self._marker = folder / "reset"
-        self._marker.touch(exist_ok=True)
+        self._resets = _counter(folder / "resets")
         self._db = sqlite3.connect(
             folder / "journal.sqlite3", timeout=10, isolation_level=None, check_same_thread=False
         )
@@ -106,14 +107,14 @@ class SharedJournal(BufferedJournal):
         self._entries_due, self._records_due = [], []
         self._db.execute("DELETE FROM requests")
         self._db.execute("DELETE FROM records")
-        os.utime(self._marker)
+        _COUNT.pack_into(self._resets, 0, _COUNT.unpack_from(self._resets)[0] + 1)
 
     def clear_requests(self) -> None:
         self._entries_due = []
         self._db.execute("DELETE FROM requests")
 
     def generation(self) -> int:
-        return self._marker.stat().st_mtime_ns
+        return int(_COUNT.unpack_from(self._resets)[0])
 
     def _entry_rows(self) -> list[Entry]:
         self._settle()
@@ -130,3 +131,15 @@ class SharedJournal(BufferedJournal):
         return [
             Record(api, jsonio.loads(rid.encode()), response, request, at) for api, rid, response, request, at in rows
         ]
+
+
+_COUNT = struct.Struct("Q")
+
+
+def _counter(path: Path) -> mmap.mmap:
+    """An 8-byte counter in `path`, mapped shared: every process sees a write at once."""
+    with open(path, "a+b") as file:
+        if file.seek(0, 2) < _COUNT.size:
+            file.write(bytes(_COUNT.size))
+            file.flush()
+        return mmap.mmap(file.fileno(), _COUNT.size)
