@@ -132,6 +132,13 @@ def lua_post(folder: Path, bodies: list[bytes], name: str = "post.lua") -> Path:
     return script
 
 
+def lua_get(folder: Path, name: str = "get.lua") -> Path:
+    """A wrk script that GETs the URL it is given, with the test token."""
+    script = folder / name
+    script.write_text(f'wrk.method = "GET"\nwrk.headers["Authorization"] = "Bearer {TOKEN}"\n')
+    return script
+
+
 def lua_crud(folder: Path, collection: str, name: str = "crud.lua") -> Path:
     """A wrk script for a client's CRUD mix on `collection` (e.g. `/agentos/memories`): of every
     ten requests 3 creates, 4 reads by id, 2 lists of 20, 1 patch. Ids are taken from the
