@@ -115,8 +115,18 @@ def _descendants(pid: int) -> list[int]:
 
 
 def lua_post(folder: Path, bodies: list[bytes], name: str = "post.lua") -> Path:
-    """A wrk script that POSTs `bodies` in turn (one body: every request is the same)."""
+    """A wrk script that POSTs `bodies` in turn. One body is set once (`wrk.body`) rather than
+    by a Lua function per request: wrk shares the cores with the server, and the function
+    costs it enough CPU to take a fifth off two workers' throughput."""
     script = folder / name
+    if len(bodies) == 1:
+        script.write_text(
+            'wrk.method = "POST"\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f'wrk.headers["Authorization"] = "Bearer {TOKEN}"\n'
+            f"wrk.body = {json.dumps(bodies[0].decode())}\n"
+        )
+        return script
     listed = ", ".join(json.dumps(b.decode()) for b in bodies)
     script.write_text(
         f"local bodies = {{{listed}}}\n"
