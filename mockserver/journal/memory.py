@@ -179,7 +179,7 @@ class Journal:
 def entry_for(api: str, operation: str | None, request: Request, response: Response, started: float) -> Entry:
     """The journal's row for one exchange; a proxied answer's body is kept without its content
     coding, so the journal shows what the vendor said rather than gzip bytes."""
-    headers = "\n".join(f"{name}: {value}" for name, value in request.headers.items())
+    headers = "\n".join(map(": ".join, request.headers.items()))
     answered = response.plain if response.plain is not None else response.body
     return Entry(
         time.time(),
@@ -196,7 +196,7 @@ def entry_for(api: str, operation: str | None, request: Request, response: Respo
         len(request.body),
         len(answered),
         response.record,
-        "\n".join(f"{name}: {value}" for name, value in _sent_headers(response)),
+        "\n".join(map(": ".join, _sent_headers(response))),
         "\n".join(response.problems),
         _PROCESS + str(next(_NUMBERS)),
         response.upstream or "",

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import media
 from ..spec import Api, Operation
@@ -40,6 +40,9 @@ from .streams import rfc3339
 from .text import Story
 
 _OMIT = object()
+# the schema of a value nothing describes: one object, since the caches here and the faker's
+# are keyed by a schema's identity (a fresh `{}` per request would be a new entry each time)
+_NO_SCHEMA: Schema = {}
 _PREFIX = re.compile(r"^([A-Za-z]+[-_])")
 _MAX_DEPTH = 4  # below this, optional fields of invented objects are filled in
 _HARD_DEPTH = 12  # recursive schemas stop here whatever they require
@@ -104,13 +107,21 @@ class _Field:
     # carry `default: null` on non-nullable objects, which would fail the response guard)
 
 
+class _Plan(NamedTuple):
+    """How an object schema is composed, worked out once per schema."""
+
+    fields: tuple[_Field, ...]
+    undeclared: tuple[str, ...]  # required, but no property describes them
+    extra: Schema | bool  # `additionalProperties`, what the undeclared ones are made of
+
+
 class Composer:
     """Builds success bodies for one API; per-schema analysis is done once and cached."""
 
     def __init__(self, api: Api, faker: SchemaFaker, hints: Hints) -> None:
         self._faker = faker
         self._hints = hints
-        self._plans: dict[tuple[int, str], tuple[Schema, tuple[_Field, ...]]] = {}
+        self._plans: dict[tuple[int, str], tuple[Schema, _Plan]] = {}
         self._requests: dict[str, tuple[tuple[tuple[str, Any], ...], frozenset[str], str, str]] = {}
         self._shapes: dict[int, tuple[Schema, Schema, str, bool]] = {}
         self.minted: Mapping[str, str] = {}  # id field → `uuid`/`integer`, as observed of the vendor
@@ -120,7 +131,7 @@ class Composer:
         defaults, request_fields, message, resource = self._request_facts(op)
         source = _with_defaults(request_body, defaults)
         creation = _Creation(source=source, request_fields=request_fields, message=message)
-        return self._value(schema or {}, None, source, example, creation, resource)
+        return self._value(schema or _NO_SCHEMA, None, source, example, creation, resource)
 
     def identity(self, op: Operation, body: Any) -> Any:
         """The id the server assigned to the object `body` describes (None if it has none)."""
@@ -174,12 +185,12 @@ class Composer:
             return self._faker.value(schema, name, self._story(creation))
         if kind == "object" and "properties" in schema:
             return self._object(schema, source, example, creation, resource, depth)
-        if kind == "array" and type_of(self._faker.flatten(schema.get("items") or {})) == "object":
+        if kind == "array" and type_of(self._faker.flatten(schema.get("items") or _NO_SCHEMA)) == "object":
             item_example = example[0] if isinstance(example, list) and example else None
             count = max(int(schema.get("minItems", 1)), 1) if depth < _MAX_DEPTH else int(schema.get("minItems", 0))
             return [
                 self._value(
-                    schema.get("items") or {},
+                    schema.get("items") or _NO_SCHEMA,
                     name,
                     {},
                     item_example,
@@ -220,30 +231,33 @@ class Composer:
         depth: int = 0,
     ) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for plan in self._plan(schema, resource):
-            sub_example = example.get(plan.name) if type(example) is dict else None
-            value = self._field(plan, source, sub_example, creation, resource, depth)
+        fields, undeclared, extra = self._plan(schema, resource)
+        examples = example if type(example) is dict else {}
+        for plan in fields:
+            value = self._field(plan, source, examples.get(plan.name), creation, resource, depth)
             if value is not _OMIT:
                 result[plan.name] = value
-        extra = schema.get("additionalProperties", True)
-        defined = schema.get("properties") or {}
-        for name in schema.get("required") or ():
-            if isinstance(name, str) and name not in defined and extra is not False:
-                result[name] = self._faker.value(
-                    extra if isinstance(extra, Mapping) else True, name, self._story(creation)
-                )
+        for name in undeclared:
+            result[name] = self._faker.value(extra, name, self._story(creation))
         return result
 
-    def _plan(self, schema: Schema, resource: str) -> tuple[_Field, ...]:
+    def _plan(self, schema: Schema, resource: str) -> _Plan:
+        """Each declared property's analysis, the required names no property declares (filled
+        from `additionalProperties`), and that schema."""
         key = (id(schema), resource)
         cached = self._plans.get(key)
-        plan = cached[1] if cached is not None and cached[0] is schema else None
-        if plan is None:
-            required = set(schema.get("required", []))
-            properties = schema.get("properties")
-            items = properties.items() if isinstance(properties, Mapping) else ()
-            plan = tuple(self._analyse(name, prop, name in required, resource) for name, prop in items)
-            self._plans[key] = (schema, plan)
+        if cached is not None and cached[0] is schema:
+            return cached[1]
+        required = [name for name in schema.get("required") or () if isinstance(name, str)]
+        properties = schema.get("properties")
+        defined = properties if isinstance(properties, Mapping) else {}
+        extra = schema.get("additionalProperties", True)
+        plan = _Plan(
+            tuple(self._analyse(name, prop, name in required, resource) for name, prop in defined.items()),
+            tuple(name for name in required if name not in defined) if extra is not False else (),
+            extra if isinstance(extra, Mapping) else True,
+        )
+        self._plans[key] = (schema, plan)
         return plan
 
     def _analyse(self, name: str, prop: Schema, required: bool, resource: str) -> _Field:
@@ -299,7 +313,7 @@ class Composer:
                 creation.now = rfc3339(self._faker.streams.now())
             return creation.now
         if plan.derived_from is not None and type(source.get(plan.derived_from)) is list:
-            item_schema = self._faker.flatten(plan.real.get("items") or {})
+            item_schema = self._faker.flatten(plan.real.get("items") or _NO_SCHEMA)
             return [self._new_id(item_schema, None) for _ in source[plan.derived_from]]
         if plan.is_message:
             return creation.message
@@ -398,13 +412,16 @@ class Composer:
 def _storable(value: Any, depth: int = 0) -> bool:
     """Whether a server could have stored `value` and given it back: no integer beyond 64 bits
     (JSON allows them, databases and most JSON libraries do not, and tools disagree on them)."""
-    if type(value) is int:
-        return -(2**63) <= value < 2**64
+    kind = type(value)
+    if kind is str or value is None or kind is bool or kind is float:
+        return True
+    if kind is int:
+        return bool(-(2**63) <= value < 2**64)
     if depth > 32:
         return True
-    if type(value) is dict:
+    if kind is dict:
         return all(_storable(item, depth + 1) for item in value.values())
-    if type(value) is list:
+    if kind is list:
         return all(_storable(item, depth + 1) for item in value)
     return True
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from .. import media
@@ -310,13 +309,13 @@ class MockedApi:
         key = (op.routing_id if op else None, status, problem, accept, tuple(headers or ()))
         cached = self._errors.get(key)
         if cached is not None:
-            return replace(cached, headers=list(cached.headers))
+            return cached.again()
         before = self.faker.calls
         response = self._error(op, status, problem, list(headers or []), request, accept)
         response.problems = tuple(item.as_text() for item in problem.items) or (problem.message,)
         if self.faker.calls == before and response.status == status:
             self._errors.remember(key, response)
-            return replace(response, headers=list(response.headers))
+            return response.again()
         return response
 
     def _observed_error(

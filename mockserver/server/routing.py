@@ -147,8 +147,8 @@ class ApiRoutes:
 
     def _candidates(self, path: str) -> list[tuple[PathEntry, list[str]]]:
         """The path entry `path` matches, the most specific one, with its decoded segments."""
-        parts = [unquote(part) for part in path.split("/")]
-        literal = self._literal.get(unquote(path))
+        parts = [unquote(part) for part in path.split("/")] if "%" in path else path.split("/")
+        literal = self._literal.get(unquote(path) if "%" in path else path)
         if literal is not None:
             return [(literal, parts)]
         for entry in self._templated.get(len(parts), ()):
@@ -167,8 +167,7 @@ class Router:
 
     def api_of(self, path: str) -> str | None:
         """The base path of the API that `path` is under, or None."""
-        name = path.split("/", 2)[1] if path.startswith("/") else ""
-        entry = self._apis.get(unquote(name))
+        entry = self._apis.get(_first_segment(path))
         if entry is None:
             return None
         base = entry[0]
@@ -176,8 +175,7 @@ class Router:
 
     def match(self, method: str, path: str, query: str = "") -> Match | None:
         """The route of `method path?query` (raw, percent-encoded path) inside an API, or None."""
-        name = path.split("/", 2)[1] if path.startswith("/") else ""
-        entry = self._apis.get(unquote(name))
+        entry = self._apis.get(_first_segment(path))
         if entry is None:
             return None
         base, routes = entry
@@ -186,6 +184,12 @@ class Router:
         if not path.startswith(base + "/"):
             return None
         return routes.match(method, path[len(base) :], query)
+
+
+def _first_segment(path: str) -> str:
+    """The decoded first segment of `path` (an API's name, e.g. `agno` of `/agno/memories`)."""
+    name = path.split("/", 2)[1] if path.startswith("/") else ""
+    return unquote(name) if "%" in name else name
 
 
 def _segments(template: str) -> tuple[Segment, ...]:
