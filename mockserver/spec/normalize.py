@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import Nit
-from .walk import dicts
+from .walk import dicts, location
 
 _KEEP_OUTSIDE = ("title", "description", "default", "example", "examples", "deprecated", "readOnly", "writeOnly")
 
@@ -37,7 +37,7 @@ def nullable_in_31(source: Path, document: dict[str, Any]) -> list[Nit]:
     for node, where in dicts(document):
         if node.get("nullable") is True:
             _allow_null(node)
-            found.append(where)
+            found.append(location(where))
         elif "nullable" in node and isinstance(node["nullable"], bool):
             del node["nullable"]
     if not found:
@@ -61,7 +61,7 @@ def boolean_exclusive_bounds_in_31(source: Path, document: dict[str, Any]) -> li
             flag = node.get(exclusive)
             if not isinstance(flag, bool):
                 continue
-            found.append((*where, exclusive))
+            found.append((*location(where), exclusive))
             del node[exclusive]
             if flag and isinstance(node.get(bound), (int, float)) and not isinstance(node.get(bound), bool):
                 node[exclusive] = node.pop(bound)
@@ -91,7 +91,7 @@ def contradictions(source: Path, document: dict[str, Any]) -> list[Nit]:
                 nits.append(
                     Nit(
                         source,
-                        where,
+                        location(where),
                         f"requires {', '.join(missing)} but defines no such property and forbids undefined ones; read "
                         "as defining it",
                     )
@@ -107,7 +107,7 @@ def contradictions(source: Path, document: dict[str, Any]) -> list[Nit]:
             nits.append(
                 Nit(
                     source,
-                    (*where, "discriminator"),
+                    (*location(where), "discriminator"),
                     "its values name no schema (no mapping, inline branches); the oneOf/anyOf alone decides",
                 )
             )

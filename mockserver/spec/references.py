@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from . import yaml12
 from .model import Nit, SpecError
 from .positions import text_position
-from .walk import containers
+from .walk import containers, location
 
 _ANNOTATIONS = frozenset({"description", "title", "summary", "$comment", "example", "examples", "deprecated"})
 
@@ -181,7 +181,7 @@ def _unconstrain_dangling(shown: Path, document: dict[str, Any]) -> list[Nit]:
                 nits.append(
                     Nit(
                         shown,
-                        (*where, str(key)),
+                        (*location(where), str(key)),
                         f"$ref '{child['$ref']}' treated as an unconstrained schema: {reason}",
                     )
                 )
