@@ -26,6 +26,17 @@ class JSONError(ValueError):
         self.position = position
 
 
+def clone(value: Any) -> Any:
+    """A copy of a JSON value (dicts, lists and immutable scalars): what `copy.deepcopy` would
+    give for the values a request body or a document holds, at a fraction of its cost."""
+    kind = type(value)
+    if kind is list:
+        return [clone(item) for item in value]
+    if kind is dict:
+        return {key: clone(item) for key, item in value.items()}
+    return value
+
+
 def loads(data: bytes) -> Any:
     """The value of a JSON document, integers exact."""
     if len(data) >= 20 and _LONG_INTEGER.search(data):

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .. import media
+from ..jsonio import clone
 from ..spec import Api, Operation
 from . import patterns
 from .generator import Schema, SchemaFaker, type_of
@@ -466,17 +467,6 @@ def _with_defaults(body: Any, defaults: tuple[tuple[str, Any], ...]) -> Mapping[
         if name not in source:
             source[name] = clone(default)
     return source
-
-
-def clone(value: Any) -> Any:
-    """A copy of a JSON value (dicts, lists and immutable scalars): what `copy.deepcopy` would
-    give for the values a request body or a document holds, at a fraction of its cost."""
-    kind = type(value)
-    if kind is list:
-        return [clone(item) for item in value]
-    if kind is dict:
-        return {key: clone(item) for key, item in value.items()}
-    return value
 
 
 def _resource(op: Operation) -> str:

@@ -11,13 +11,13 @@ generated is stored too, so the next read is identical.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from ..bounded import Bounded
+from ..jsonio import clone
 from ..mocker.composer import Composer
 from ..mocker.generator import Schema, SchemaFaker, type_of
 from ..mocker.lists import Envelope, PageFacts, envelope, fill
@@ -233,7 +233,7 @@ class Keeper:
             if name not in stored or stored[name] != value:
                 if filled is stored:
                     filled = dict(stored)
-                filled[name] = copy.deepcopy(value)
+                filled[name] = clone(value)
         return shaped, filled
 
     def _list(
