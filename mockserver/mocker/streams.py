@@ -68,7 +68,7 @@ class Streams:
         """`str(uuid.UUID(int=rng.getrandbits(128), version=4))`, the same text from the same
         stream, without building a UUID object (a fifth of a create's id minting)."""
         bits = self.rng.getrandbits(128) & _UUID_KEEP | _UUID_V4
-        text = "%032x" % bits
+        text = f"{bits:032x}"
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
     def token(self, length: int = 12) -> str:
