@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -9,7 +14,7 @@ from mockserver.config import Settings
 from mockserver.testing.pytest_plugin import MockServerFixture
 from mockserver.testing.thread import ServerThread
 
-from conftest import PATHS, TOKEN, VENDORS, valid_body
+from conftest import PATHS, SPECS, TOKEN, VENDORS, ended, free_run, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -145,3 +150,62 @@ def test_entries_keep_response_headers_every_problem_and_a_unique_id(mockserver:
     assert accepted["problems"] == []
     assert accepted["response_headers"]["content-type"] == good.headers["content-type"]
     assert refused["id"] != accepted["id"]
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`mockserver serve` as a user runs it: it answers first and journals right after."""
+    port = free_run(1)
+    command = [sys.executable, "-m", "mockserver", "serve", "--specs", str(SPECS), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    root = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(root + "/__admin/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError(f"mockserver did not start: {process.stderr.read() if process.stderr else ''}")
+        time.sleep(0.05)
+    yield root, process
+    ended(process)
+
+
+def test_a_served_answer_is_in_the_journal_before_the_clients_next_request(
+    served: tuple[str, subprocess.Popen[str]],
+) -> None:
+    """The server process sends an answer before journaling it; whatever the client asks next,
+    on the same connection or a new one, already sees that exchange."""
+    root, _ = served
+    with httpx.Client(base_url=root) as kept:
+        for round_number in range(40):
+            sent = {**valid_body("agno"), "memory": f"round {round_number}"}
+            answer = kept.post(PATHS["agno"], json=sent, headers=AUTH)
+            reader = kept if round_number % 2 else httpx.Client(base_url=root)
+            try:
+                (entry,) = reader.get("/__admin/requests", params={"api": "agno", "limit": 1}).json()["requests"]
+            finally:
+                if reader is not kept:
+                    reader.close()
+            assert entry["body"] == sent
+            assert entry["response"] == answer.json()
+            assert entry["status"] == answer.status_code
+
+
+def test_a_request_whose_client_left_during_a_delay_is_still_journaled(
+    served: tuple[str, subprocess.Popen[str]],
+) -> None:
+    root, _ = served
+    sent = {**valid_body("agno"), "memory": "the client gave up waiting"}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(root + PATHS["agno"], json=sent, headers={**AUTH, "Prefer": "delay=800"}, timeout=0.2)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        bodies = [e["body"] for e in httpx.get(root + "/__admin/requests", params={"api": "agno"}).json()["requests"]]
+        if sent in bodies:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the abandoned request never reached the journal")

@@ -49,12 +49,21 @@ class MockServer:
         journal: Journal | None = None,
         store: Store | None = None,
         freeze: bool = True,
+        answer_first: bool = False,
     ) -> None:
         """`journal` and `store` default to in-process ones (no store with `--stateless`);
         `--workers` and `--state` pass shared ones (the first process seeds them). `freeze`
         moves what start-up built out of the collector's reach: right for a server process,
-        wrong inside someone else's (the pytest plugin)."""
+        wrong inside someone else's (the pytest plugin).
+
+        `answer_first` sends each answer before journaling it and writing its log line, in the
+        same event-loop step, so the client's next request overlaps that work instead of
+        waiting for it. Right for a server process: its own `/__admin` reads the journal on
+        this loop, after that step, and other `--workers` give each other a flush interval.
+        Wrong where something reads the journal from another thread (the pytest plugin) or
+        `--record`'s files from outside: there the answer waits for its record."""
         self.freeze = freeze
+        self.answer_first = answer_first and settings.record is None
         self.apis = apis
         self.settings = settings
         policy = AuthPolicy(settings.auth, load_tokens(FIXTURES, settings.tokens))
@@ -174,10 +183,15 @@ class MockServer:
             response = self._too_large(mocked, exc)
         except Exception:  # the error boundary: our bug, never the client's
             response = self._crash(mocked, request)
-        self.pipeline.record(mocked, operation, request, response, started)
-        if response.delay_ms:
-            await asyncio.sleep(response.delay_ms / 1000)
-        await send_response(send, response, request.method)
+        if not self.answer_first:
+            self.pipeline.record(mocked, operation, request, response, started)
+        try:
+            if response.delay_ms:
+                await asyncio.sleep(response.delay_ms / 1000)
+            await send_response(send, response, request.method)
+        finally:
+            if self.answer_first:  # recorded even when the client left during the delay
+                self.pipeline.record(mocked, operation, request, response, started)
 
     def _cors_for(self, path: str, own: Api | None) -> Cors:
         """`--cors-origin`, unless the API follows a vendor's observed CORS policy."""

@@ -149,7 +149,9 @@ def serve(apis: list[Api], settings: Settings) -> int:
             print(f"mockserver: could not listen on {shown}:{port}: {exc.strerror or exc}", file=sys.stderr)
             return 1
     try:
-        app = MockServer(apis, settings if settings.workers == 1 else dataclasses.replace(settings, state=None))
+        app = MockServer(
+            apis, settings if settings.workers == 1 else dataclasses.replace(settings, state=None), answer_first=True
+        )
     except (RuntimeError, SeedError, ObservedError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
@@ -214,12 +216,12 @@ def worker_app() -> MockServer:
     settings = _decode(os.environ[_WORKER_SETTINGS])
     apis = load_directory(settings.specs)
     if settings.state is not None and sqlite_file(settings.state) is None:
-        return MockServer(apis, settings)
+        return MockServer(apis, settings, answer_first=True)
     folder = Path(os.environ[_WORKER_JOURNAL])
     journal = SharedJournal(folder, settings.journal_size, credential_names(apis))
     database = sqlite_file(settings.state) or folder / "state.sqlite3"
     store = None if settings.stateless else SqliteStore(database, settings.max_records)
-    return MockServer(apis, settings, journal, store)
+    return MockServer(apis, settings, journal, store, answer_first=True)
 
 
 def _encode(settings: Settings) -> str:
