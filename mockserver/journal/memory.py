@@ -176,7 +176,7 @@ class Journal:
         }
 
 
-def entry_for(api: str, operation: str | None, request: Request, response: Response, started: float) -> Entry:
+def entry_for(api: str, operation: str | None, request: Request, response: Response, took_ms: float) -> Entry:
     """The journal's row for one exchange; a proxied answer's body is kept without its content
     coding, so the journal shows what the vendor said rather than gzip bytes."""
     headers = "\n".join(map(": ".join, request.headers.items()))
@@ -192,7 +192,7 @@ def entry_for(api: str, operation: str | None, request: Request, response: Respo
         compact(request.body[:BODY_LIMIT]),
         response.status,
         compact(answered[:BODY_LIMIT]),
-        (time.perf_counter() - started) * 1000,
+        took_ms,
         len(request.body),
         len(answered),
         response.record,

@@ -568,25 +568,26 @@ class Pipeline:
             seeding.load(mocked.api.name, mocked.resources, self.store, self.data, mocked.streams.uuid4)
 
     def record(
-        self, mocked: MockedApi | None, op: Operation | None, request: Request, response: Response, t0: float
+        self, mocked: MockedApi | None, op: Operation | None, request: Request, response: Response, took_ms: float
     ) -> None:
         """Journal the exchange (requests to an API only), write it to `--record`'s folder and
-        the access-log line (a proxied one names its first violation whatever its status)."""
+        the access-log line (a proxied one names its first violation whatever its status).
+        `took_ms` is how long the answer took to make, simulated latency not included."""
         if mocked is not None:
-            self.journal.append(entry_for(mocked.api.name, op.routing_id if op else None, request, response, t0))
+            self.journal.append(entry_for(mocked.api.name, op.routing_id if op else None, request, response, took_ms))
             if self.recorder is not None:
                 self.recorder.write(mocked.api.name, op, request, response)
         reason = response.reason if response.status >= 400 or response.upstream else None
-        self.log(mocked, request.method, request.path, response.status, t0, reason)
+        self.log(mocked, request.method, request.path, response.status, took_ms, reason)
 
     def log(
-        self, mocked: MockedApi | None, method: str, path: str, status: int, t0: float, reason: str | None = None
+        self, mocked: MockedApi | None, method: str, path: str, status: int, took_ms: float, reason: str | None = None
     ) -> None:
         """The access log: one line per request, off with `--quiet`; a refused request's line
         ends with why (its first problem)."""
         if self.quiet:
             return
-        elapsed = (time.perf_counter() - t0) * 1000
+        elapsed = took_ms
         name = mocked.api.name if mocked else "-"
         why = f" {reason}" if reason else ""
         sys.stderr.write(f"{name} {method} {path} {status} {elapsed:.1f}ms{why}\n")

@@ -150,7 +150,9 @@ def serve(apis: list[Api], settings: Settings) -> int:
             return 1
     try:
         app = MockServer(
-            apis, settings if settings.workers == 1 else dataclasses.replace(settings, state=None), answer_first=True
+            apis,
+            settings if settings.workers == 1 else dataclasses.replace(settings, state=None),
+            answer_first=settings.workers == 1,
         )
     except (RuntimeError, SeedError, ObservedError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
@@ -216,12 +218,12 @@ def worker_app() -> MockServer:
     settings = _decode(os.environ[_WORKER_SETTINGS])
     apis = load_directory(settings.specs)
     if settings.state is not None and sqlite_file(settings.state) is None:
-        return MockServer(apis, settings, answer_first=True)
+        return MockServer(apis, settings)
     folder = Path(os.environ[_WORKER_JOURNAL])
     journal = SharedJournal(folder, settings.journal_size, credential_names(apis))
     database = sqlite_file(settings.state) or folder / "state.sqlite3"
     store = None if settings.stateless else SqliteStore(database, settings.max_records)
-    return MockServer(apis, settings, journal, store, answer_first=True)
+    return MockServer(apis, settings, journal, store)
 
 
 def _encode(settings: Settings) -> str:
