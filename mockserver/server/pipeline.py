@@ -587,10 +587,9 @@ class Pipeline:
         ends with why (its first problem)."""
         if self.quiet:
             return
-        elapsed = took_ms
         name = mocked.api.name if mocked else "-"
         why = f" {reason}" if reason else ""
-        sys.stderr.write(f"{name} {method} {path} {status} {elapsed:.1f}ms{why}\n")
+        sys.stderr.write(f"{name} {method} {path} {status} {took_ms:.1f}ms{why}\n")
 
 
 def plain_error(status: int, message: str, headers: list[tuple[str, str]] | None = None) -> Response:
