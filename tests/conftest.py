@@ -10,6 +10,7 @@ import random
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -186,6 +187,33 @@ def ended(process: subprocess.Popen[Any], timeout: float = 10) -> None:
     for stream in (process.stdin, process.stdout, process.stderr):
         if stream is not None:
             stream.close()
+
+
+def serving(*args: str, timeout: float = 60) -> tuple[subprocess.Popen[str], str]:
+    """`mockserver serve ARGS` as a user runs it, on a free loopback port: the process (its
+    output piped, as text) and its root URL, once `/__admin/health` answers 200. Stop it with
+    `ended`."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "serve", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    root = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(root + "/__admin/health", timeout=1).status_code == 200:
+                return process, root
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            why = process.stderr.read() if process.stderr else ""
+            ended(process)
+            raise RuntimeError(f"mockserver {' '.join(args)} did not start: {why}")
+        time.sleep(0.05)
 
 
 AGNO_PYTHON = ROOT / ".venv-agno" / "bin" / "python"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -14,7 +13,7 @@ from mockserver.config import Settings
 from mockserver.testing.pytest_plugin import MockServerFixture
 from mockserver.testing.thread import ServerThread
 
-from conftest import PATHS, SPECS, TOKEN, VENDORS, ended, free_run, valid_body
+from conftest import PATHS, SPECS, TOKEN, VENDORS, ended, serving, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -155,21 +154,7 @@ def test_entries_keep_response_headers_every_problem_and_a_unique_id(mockserver:
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`mockserver serve` as a user runs it: it answers first and journals right after."""
-    port = free_run(1)
-    command = [sys.executable, "-m", "mockserver", "serve", "--specs", str(SPECS), "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(root + "/__admin/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            raise RuntimeError(f"mockserver did not start: {process.stderr.read() if process.stderr else ''}")
-        time.sleep(0.05)
+    process, root = serving("--specs", str(SPECS))
     yield root, process
     ended(process)
 

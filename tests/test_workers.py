@@ -3,53 +3,20 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import PATHS, SPECS, TOKEN, VENDORS, ended, free_run, valid_body
+from conftest import PATHS, SPECS, TOKEN, VENDORS, ended, serving, valid_body
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="module")
 def two_workers() -> Iterator[str]:
-    port = free_run(1)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockserver",
-            "serve",
-            "--specs",
-            str(SPECS),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--quiet",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(root + "/__admin/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            raise RuntimeError(f"workers did not start: {process.stderr.read() if process.stderr else ''}")
-        time.sleep(0.05)
+    process, root = serving("--specs", str(SPECS), "--workers", "2", "--quiet")
     yield root
     ended(process, 20)
 
